@@ -1,0 +1,27 @@
+"""Send CloudEvents, and the native events of AWS, Azure and Google, to any WSGI app."""
+
+from .errors import (
+    CloudEventsWSGIError,
+    ConfigurationError,
+    InvalidEventError,
+    PayloadTooLargeError,
+    UnsupportedFormatError,
+)
+from .event import CloudEvent
+from .message import Message
+from .middleware import CloudEventsMiddleware
+from .receiver import from_http
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CloudEvent",
+    "CloudEventsMiddleware",
+    "CloudEventsWSGIError",
+    "ConfigurationError",
+    "InvalidEventError",
+    "Message",
+    "PayloadTooLargeError",
+    "UnsupportedFormatError",
+    "from_http",
+]

@@ -1,0 +1,151 @@
+"""The environ keys this package sets, and the two CloudEvents HTTP forms.
+
+Every key the middleware or the Lambda shim writes is listed here.
+
+=================================  ===============================================
+``cloudevent``                     the event (:class:`cloudevents_wsgi.CloudEvent`)
+``cloudevents_wsgi.content_mode``  how it arrived: ``"binary"``, ``"structured"``
+                                   or ``"batch"``
+``cloudevents_wsgi.batch_index``   position of the event in its batch (0-based)
+``cloudevents_wsgi.batch_size``    number of events in the batch
+``cloudevents_wsgi.results``       set by a caller that wants each batched event's
+                                   outcome (the Lambda shim): a list the middleware
+                                   appends one :class:`EventResult` per event to
+``HTTP_CE_*``                      binary form: one key per attribute
+``CONTENT_TYPE``                   binary form: ``datacontenttype`` (absent if
+                                   unset); structured: ``application/cloudevents+json``
+``wsgi.input``, ``CONTENT_LENGTH``  the data (binary) or the event as JSON (structured)
+=================================  ===============================================
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+from . import spec
+from .event import CloudEvent
+
+__all__ = [
+    "BATCH_INDEX",
+    "BATCH_SIZE",
+    "CLOUDEVENT",
+    "CONTENT_MODE",
+    "RESULTS",
+    "EventResult",
+    "data_bytes",
+    "event_to_json",
+    "write_binary",
+    "write_structured",
+]
+
+CLOUDEVENT: Final = "cloudevent"
+CONTENT_MODE: Final = "cloudevents_wsgi.content_mode"
+BATCH_INDEX: Final = "cloudevents_wsgi.batch_index"
+BATCH_SIZE: Final = "cloudevents_wsgi.batch_size"
+RESULTS: Final = "cloudevents_wsgi.results"
+
+STRUCTURED_TYPE: Final = "application/cloudevents+json"
+
+# Printable ASCII but space, '"' and '%' stays as it is (HTTP binding 3.1.3.2).
+_HEADER_SAFE: Final = "".join(
+    c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%'
+)
+_NEEDS_ENCODING = re.compile(r'[^\x21\x23\x24\x26-\x7e]')
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """What the app answered for one event (see ``cloudevents_wsgi.results``)."""
+
+    index: int
+    event: CloudEvent
+    status: int
+    exc_info: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exc_info is None and 200 <= self.status < 300
+
+
+def encode_header_value(value: Any) -> str:
+    """An attribute's canonical string, percent-encoded for an HTTP header."""
+    text = spec.canonical_string(value)
+    if _NEEDS_ENCODING.search(text) is None:
+        return text
+    return quote(text, safe=_HEADER_SAFE)
+
+
+def data_bytes(event: CloudEvent) -> bytes:
+    """The event's data as the body of a binary-mode request."""
+    data = event.get_data()
+    if data is None:
+        return b""
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    content_type = event.get_datacontenttype()
+    charset = "utf-8"
+    json_data = True
+    if content_type is not None:
+        essence, params = spec.parse_media_type("datacontenttype", content_type)
+        charset = params.get("charset", charset)
+        json_data = spec.is_json(essence)
+    if isinstance(data, str) and not json_data:
+        return data.encode(charset)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(charset)
+
+
+def event_to_json(event: CloudEvent) -> dict[str, Any]:
+    """The event as a JSON-format object (``data`` or ``data_base64``)."""
+    obj: dict[str, Any] = {}
+    for name, value in event.get_attributes().items():
+        obj[name] = spec.format_timestamp(value) if isinstance(value, datetime) else value
+    data = event.get_data()
+    if isinstance(data, (bytes, bytearray)):
+
+        obj["data_base64"] = base64.b64encode(data).decode("ascii")
+    elif data is not None:
+        obj["data"] = data
+    return obj
+
+
+def _clear_event_keys(environ: dict[str, Any]) -> None:
+    for key in [k for k in environ if k.startswith("HTTP_CE_")]:
+        del environ[key]
+    environ.pop("CONTENT_TYPE", None)
+    environ.pop("HTTP_CONTENT_TYPE", None)
+
+
+def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None = None) -> None:
+    """Put ``event`` into ``environ`` in binary content mode.
+
+    ``body`` is the data already serialised (a binary-mode request's own body,
+    kept byte for byte); by default it is serialised from the event.
+    """
+    _clear_event_keys(environ)
+    for name, value in event.get_attributes().items():
+        if name == "datacontenttype":
+            environ["CONTENT_TYPE"] = value
+        else:
+            environ["HTTP_CE_" + name.upper()] = encode_header_value(value)
+    if body is None:
+        body = data_bytes(event)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ[CLOUDEVENT] = event
+
+
+def write_structured(environ: dict[str, Any], event: CloudEvent) -> None:
+    """Put ``event`` into ``environ`` in structured content mode (JSON format)."""
+    _clear_event_keys(environ)
+    body = json.dumps(event_to_json(event), ensure_ascii=False, separators=(",", ":")).encode()
+    environ["CONTENT_TYPE"] = STRUCTURED_TYPE
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ[CLOUDEVENT] = event

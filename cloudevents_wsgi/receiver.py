@@ -1,0 +1,287 @@
+"""A strict CloudEvents 1.0 receiver for HTTP: binary, structured and batched.
+
+IO-free: headers and body bytes in, :class:`CloudEvent` objects or an
+:class:`InvalidEventError` out. It follows the HTTP protocol binding and the
+JSON event format:
+https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md
+https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import unquote_to_bytes
+
+from . import spec
+from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
+from .event import CloudEvent
+from .message import Message
+
+__all__ = [
+    "BATCH",
+    "BINARY",
+    "STRUCTURED",
+    "content_mode",
+    "event_from_json",
+    "from_http",
+    "parse_batch",
+    "parse_binary",
+    "parse_structured",
+]
+
+BINARY: Final = "binary"
+STRUCTURED: Final = "structured"
+BATCH: Final = "batch"
+
+STRUCTURED_TYPE: Final = "application/cloudevents+json"
+BATCH_TYPE: Final = "application/cloudevents-batch+json"
+_FORMAT_PREFIX: Final = "application/cloudevents"
+
+# Default for the batch length limit (DoS guard; configurable).
+MAX_BATCH: Final = 1000
+
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_QUOTED_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+
+
+def content_mode(content_type: str | None, has_specversion_header: bool) -> str | None:
+    """Which content mode a request uses, or ``None`` if it is not a CloudEvent.
+
+    Looks at headers only, so a request that is not an event is never read.
+    Raises :class:`UnsupportedFormatError` for an event format other than
+    JSON (``application/cloudevents+xml``...).
+    """
+    if content_type and content_type[:23].lower().startswith(_FORMAT_PREFIX):
+        essence, params = spec.parse_media_type("content-type", content_type)
+        if essence.startswith(_FORMAT_PREFIX):
+            charset = params.get("charset", "utf-8").lower()
+            if essence == STRUCTURED_TYPE:
+                mode = STRUCTURED
+            elif essence == BATCH_TYPE:
+                mode = BATCH
+            else:
+                raise UnsupportedFormatError(
+                    "content-type",
+                    "only the JSON event format is supported "
+                    f"({STRUCTURED_TYPE}, {BATCH_TYPE})",
+                    content_type,
+                )
+            if charset not in ("utf-8", "utf8"):
+                raise UnsupportedFormatError(
+                    "content-type", "the JSON event format is always UTF-8", content_type
+                )
+            return mode
+    return BINARY if has_specversion_header else None
+
+
+def from_http(message: Message, *, max_batch: int = MAX_BATCH) -> list[CloudEvent] | None:
+    """The events a request carries, or ``None`` if it carries no CloudEvent."""
+    headers = message.headers
+    mode = content_mode(headers.get("content-type"), "ce-specversion" in headers)
+    if mode is None:
+        return None
+    if mode == STRUCTURED:
+        return [parse_structured(message.body)]
+    if mode == BATCH:
+        return parse_batch(message.body, max_batch=max_batch)
+    return [parse_binary(headers.items(), headers.get("content-type"), message.body)]
+
+
+# -- binary content mode ----------------------------------------------------
+
+
+def parse_binary(
+    headers: Iterable[tuple[str, str]], content_type: str | None, body: bytes
+) -> CloudEvent:
+    """An event in binary content mode.
+
+    ``headers`` are (lower-case name, value) pairs; those without the ``ce-``
+    prefix are ignored. ``content_type`` becomes ``datacontenttype``.
+    """
+    attributes: dict[str, Any] = {}
+    for name, raw in headers:
+        if not name.startswith("ce-"):
+            continue
+        attribute = name[3:]
+        if attribute == "datacontenttype":
+            raise InvalidEventError(
+                "datacontenttype",
+                "in binary mode it is the Content-Type header; a ce-datacontenttype "
+                "header must not be sent",
+            )
+        if attribute in ("data", "data_base64"):
+            raise InvalidEventError(attribute, "is not an attribute name", name)
+        spec.check_name(attribute)
+        attributes[attribute] = _header_value(attribute, raw)
+    for attribute in spec.REQUIRED:
+        if attribute not in attributes:
+            raise InvalidEventError(
+                attribute, f"is a required attribute; the ce-{attribute} header is missing"
+            )
+    data: Any = None
+    if content_type is not None:
+        essence, params = spec.parse_media_type("datacontenttype", content_type)
+        attributes["datacontenttype"] = content_type
+        if body:
+            data = _binary_data(essence, params, body)
+    elif body:
+        data = body
+    for attribute, value in attributes.items():
+        if attribute == "time":
+            attributes["time"] = spec.parse_timestamp("time", value)
+        elif attribute != "datacontenttype":
+            spec.check_context_attribute(attribute, value)
+    return CloudEvent._checked(attributes, data)
+
+
+def _header_value(attribute: str, raw: str) -> str:
+    """Undo RFC 7230 quoting, then exactly one round of percent-decoding."""
+    value = raw.strip(" \t")
+    if value.startswith('"'):
+        quoted = _QUOTED_STRING.fullmatch(value)
+        if quoted is None:
+            raise InvalidEventError(attribute, "has a malformed quoted string", raw)
+        value = _QUOTED_PAIR.sub(r"\1", quoted.group(1))
+    if "%" not in value and value.isascii():
+        return value
+    if _BAD_PERCENT.search(value):
+        raise InvalidEventError(
+            attribute, "has a '%' that does not start a %XX escape", raw
+        )
+    try:
+        encoded = value.encode("latin-1")
+    except UnicodeEncodeError:
+        encoded = value.encode("utf-8")
+    try:
+        return unquote_to_bytes(encoded).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEventError(
+            attribute, "percent-decodes to bytes that are not valid UTF-8", raw
+        ) from None
+
+
+def _binary_data(essence: str, params: Mapping[str, str], body: bytes) -> Any:
+    if spec.is_json(essence):
+        return load_json("data", body, params.get("charset", "utf-8"))
+    if essence.startswith("text/") or "charset" in params:
+        return _decode_text("data", body, params.get("charset", "utf-8"))
+    return body
+
+
+# -- structured and batched content modes (the JSON event format) ----------
+
+
+def parse_structured(body: bytes) -> CloudEvent:
+    """An event in structured content mode, JSON format."""
+    return event_from_json(load_json("body", body))
+
+
+def parse_batch(body: bytes, *, max_batch: int = MAX_BATCH) -> list[CloudEvent]:
+    """A batch in the JSON batch format; every event is checked before any is returned."""
+    items = load_json("body", body)
+    if type(items) is not list:
+        raise InvalidEventError("body", "a JSON batch must be a JSON array", _kind(items))
+    if len(items) > max_batch:
+        raise PayloadTooLargeError(
+            "body", f"the batch holds more than {max_batch} events", len(items)
+        )
+    events: list[CloudEvent] = []
+    for index, item in enumerate(items):
+        try:
+            if events and type(item) is dict:
+                first = events[0].get_specversion()
+                if item.get("specversion") != first:
+                    raise InvalidEventError(
+                        "specversion",
+                        f"all events of a batch share one specversion ({first!r})",
+                        item.get("specversion"),
+                    )
+            events.append(event_from_json(item))
+        except InvalidEventError as error:
+            raise error.within(f"[{index}].") from None
+    return events
+
+
+def event_from_json(obj: Any) -> CloudEvent:
+    """An event from a decoded JSON-format object."""
+    if type(obj) is not dict:
+        raise InvalidEventError(
+            "event", "a CloudEvent in the JSON format is a JSON object", _kind(obj)
+        )
+    attributes: dict[str, Any] = {}
+    data: Any = None
+    data_base64: Any = None
+    for name, value in obj.items():
+        if value is None:
+            continue  # null: the attribute (or data) is not set
+        if name == "data":
+            data = value
+        elif name == "data_base64":
+            data_base64 = value
+        else:
+            attributes[name] = value
+    for name in spec.REQUIRED:
+        if name not in attributes:
+            raise InvalidEventError(name, "is a required attribute and is missing")
+    for name, value in attributes.items():
+        spec.check_name(name)
+        attributes[name] = spec.check_context_attribute(name, value)
+    if data_base64 is not None:
+        if data is not None:
+            raise InvalidEventError(
+                "data_base64", "an event has data or data_base64, never both"
+            )
+        data = _decode_base64("data_base64", data_base64)
+    return CloudEvent._checked(attributes, data)
+
+
+def _decode_base64(field: str, value: Any) -> bytes:
+    if type(value) is not str:
+        raise InvalidEventError(field, "must be a base64 string", value)
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidEventError(field, "is not valid base64 (RFC 4648)", value) from None
+
+
+# -- JSON and text ------------------------------------------------------------
+
+
+def load_json(field: str, body: bytes, charset: str = "utf-8") -> Any:
+    """Strict JSON: UTF-8 (a leading BOM ignored), no NaN or Infinity."""
+    text = _decode_text(field, body, charset)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise InvalidEventError(field, "is nested too deeply") from None
+    except ValueError as exc:
+        raise InvalidEventError(field, f"is not valid JSON: {exc}") from None
+
+
+def _decode_text(field: str, body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise InvalidEventError(
+            "datacontenttype", "names a charset this receiver does not know", charset
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidEventError(
+            field, f"is not valid {charset} text (byte {exc.start})"
+        ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _kind(value: Any) -> str:
+    return spec.json_type(value)

@@ -1,0 +1,271 @@
+"""The CloudEvents 1.0 type system, as plain functions.
+
+Each checker takes the field name (for the error) and a value, and returns the
+value in its canonical Python form or raises :class:`InvalidEventError`.
+https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#type-system
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+
+from .errors import InvalidEventError
+
+SPECVERSION: Final = "1.0"
+REQUIRED: Final = ("specversion", "id", "source", "type")
+OPTIONAL: Final = ("datacontenttype", "dataschema", "subject", "time")
+INT_MIN: Final = -(2**31)
+INT_MAX: Final = 2**31 - 1
+
+_NAME = re.compile(r"[a-z0-9]+")
+
+# Control characters, surrogates (Python keeps lone ones from JSON "\ud800"
+# escapes) and Unicode noncharacters: the spec's "MUST NOT be used".
+_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
+    + "]"
+)
+
+# RFC 3339 section 5.6; [0-9] because Python's \d also matches non-ASCII digits.
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(\.[0-9]+)?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
+)
+
+# RFC 3986: the characters a URI may hold, percent signs only as %HH.
+_URI_CHARS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
+_IP_LITERAL = re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
+
+# RFC 7231 section 3.1.1.1 media-type, which RFC 2046 types are written in.
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_MEDIA_TYPE = re.compile(rf"({_TOKEN})/({_TOKEN})")
+_PARAMETER = re.compile(
+    rf"[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|\"(?:[^\"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*\"))?"
+)
+
+
+def check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise InvalidEventError(
+            name, "attribute names are lower-case ASCII letters and digits only", name
+        )
+    return name
+
+
+def check_string(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidEventError(field, f"must be a string, not {json_type(value)}", value)
+    bad = _FORBIDDEN.search(value)
+    if bad:
+        raise InvalidEventError(
+            field, f"contains the forbidden character U+{ord(bad.group()):04X}", value
+        )
+    return value
+
+
+def check_non_empty(field: str, value: Any) -> str:
+    check_string(field, value)
+    if not value:
+        raise InvalidEventError(field, "must not be empty", value)
+    return value  # type: ignore[no-any-return]
+
+
+def check_uri_reference(field: str, value: Any) -> str:
+    check_non_empty(field, value)
+    _check_uri_syntax(field, value, absolute=False)
+    return value  # type: ignore[no-any-return]
+
+
+def check_uri(field: str, value: Any) -> str:
+    check_non_empty(field, value)
+    _check_uri_syntax(field, value, absolute=True)
+    return value  # type: ignore[no-any-return]
+
+
+def _check_uri_syntax(field: str, value: str, *, absolute: bool) -> None:
+    if not _URI_CHARS.fullmatch(value):
+        raise InvalidEventError(
+            field, "is not a URI reference (RFC 3986): a character is not allowed", value
+        )
+    head, hashes, fragment = value.partition("#")
+    if "#" in fragment:
+        raise InvalidEventError(field, "has more than one '#'", value)
+    if absolute and hashes:
+        raise InvalidEventError(
+            field, "must be an absolute URI (RFC 3986 section 4.3), without a fragment", value
+        )
+    # A colon before any '/' or '?' ends a scheme, which must be well formed.
+    path_start = min((i for i in (head.find("/"), head.find("?")) if i != -1), default=len(head))
+    colon = head.find(":", 0, path_start)
+    if colon == -1 and absolute:
+        raise InvalidEventError(field, "must be an absolute URI with a scheme", value)
+    if colon != -1 and not _SCHEME.fullmatch(head[:colon]):
+        raise InvalidEventError(field, "has a malformed URI scheme", value)
+    rest = head[colon + 1 :]
+    authority = ""
+    if rest.startswith("//"):
+        authority = re.split("[/?]", rest[2:], maxsplit=1)[0]
+        rest = rest[2 + len(authority) :]
+    # Brackets only ever enclose an IP literal host.
+    userinfo, _, host = authority.rpartition("@")
+    if (
+        "[" in rest + fragment + userinfo
+        or "]" in rest + fragment + userinfo
+        or ("[" in host or "]" in host) and not _IP_LITERAL.fullmatch(host)
+    ):
+        raise InvalidEventError(field, "has '[' or ']' outside an IP literal host", value)
+
+
+def check_integer(field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidEventError(field, f"must be an integer, not {json_type(value)}", value)
+    if not INT_MIN <= value <= INT_MAX:
+        raise InvalidEventError(field, "is outside the 32-bit signed Integer range", value)
+    return value
+
+
+def parse_timestamp(field: str, value: Any) -> datetime:
+    """An RFC 3339 timestamp; sub-microsecond digits are cut (Python's limit)."""
+    check_string(field, value)
+    match = _TIMESTAMP.fullmatch(value)
+    if match is None:
+        raise InvalidEventError(field, "is not an RFC 3339 timestamp", value)
+    year, month, day, hour, minute, second, fraction, zulu, sign, oh, om = match.groups()
+    if zulu:
+        tz = timezone.utc
+    else:
+        if int(oh) > 23 or int(om) > 59:
+            raise InvalidEventError(field, "has a UTC offset out of range", value)
+        offset = timedelta(hours=int(oh), minutes=int(om))
+        tz = timezone(-offset if sign == "-" else offset)
+    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz
+        )
+    except ValueError as exc:
+        raise InvalidEventError(field, f"is not a valid date and time: {exc}", value) from None
+
+
+def format_timestamp(value: datetime) -> str:
+    """The canonical string of a Timestamp: RFC 3339, 'Z' for UTC."""
+    text = value.isoformat()
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
+def parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
+    """Split an RFC 2046 media type into its lower-cased essence and parameters."""
+    check_non_empty(field, value)
+    text = value.strip(" \t")
+    match = _MEDIA_TYPE.match(text)
+    if match is None:
+        raise InvalidEventError(field, "is not a media type (RFC 2046, type/subtype)", value)
+    params: dict[str, str] = {}
+    at = match.end()
+    while at < len(text):
+        param = _PARAMETER.match(text, at)
+        if param is None or param.end() == at:
+            raise InvalidEventError(field, "has a malformed media type parameter", value)
+        name, raw = param.groups()
+        if name is not None:
+            if raw.startswith('"'):
+                raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            params[name.lower()] = raw
+        at = param.end()
+    return f"{match.group(1)}/{match.group(2)}".lower(), params
+
+
+def is_json(essence: str) -> bool:
+    """``*/json`` and ``*/*+json`` are JSON (JSON format section 3.1)."""
+    return essence.endswith("/json") or essence.endswith("+json")
+
+
+def canonical_string(value: Any) -> str:
+    """The canonical string representation of an attribute value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    return str(value)
+
+
+def check_context_attribute(name: str, value: Any) -> Any:
+    """Check a typed attribute value; return its canonical Python value."""
+    checker = _CHECKERS.get(name)
+    if checker is not None:
+        return checker(name, value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return check_integer(name, value)
+    if isinstance(value, str):
+        return check_string(name, value)
+    if isinstance(value, datetime):
+        return _check_aware(name, value)
+    raise InvalidEventError(
+        name,
+        f"extension values are strings, booleans or integers, not {json_type(value)}",
+        value,
+    )
+
+
+def _check_specversion(field: str, value: Any) -> str:
+    check_string(field, value)
+    if value != SPECVERSION:
+        raise InvalidEventError(
+            field, f"only CloudEvents {SPECVERSION} is supported", value
+        )
+    return value  # type: ignore[no-any-return]
+
+
+def _check_time(field: str, value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return _check_aware(field, value)
+    return parse_timestamp(field, value)
+
+
+def _check_aware(field: str, value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidEventError(field, "must carry a UTC offset", value)
+    return value
+
+
+def _check_datacontenttype(field: str, value: Any) -> str:
+    parse_media_type(field, value)
+    return value  # type: ignore[no-any-return]
+
+
+_CHECKERS = {
+    "specversion": _check_specversion,
+    "id": check_non_empty,
+    "source": check_uri_reference,
+    "type": check_non_empty,
+    "datacontenttype": _check_datacontenttype,
+    "dataschema": check_uri,
+    "subject": check_non_empty,
+    "time": _check_time,
+}
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number with a fraction"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    return type(value).__name__
