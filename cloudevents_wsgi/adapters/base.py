@@ -1,0 +1,56 @@
+"""What an adapter is: a predicate that recognises one kind of native payload,
+and a conversion of that payload into CloudEvents.
+
+Adapters are IO-free: they see the decoded JSON payload (and the request's
+headers through :class:`Message`), never the environ. A user's own adapter
+satisfies :class:`Adapter` without importing anything from this package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from ..event import CloudEvent
+from ..message import Message
+
+__all__ = ["Adapter", "Converted"]
+
+
+@dataclass(frozen=True)
+class Converted:
+    """One CloudEvent made from a native payload.
+
+    ``native`` is the record (or whole payload) the event was made from, handed
+    to the app as ``environ["cloudevents_wsgi.native"]``. ``record_id`` names
+    the outermost batch record it came from, for Lambda's partial batch
+    failure reports (SQS ``messageId``, Kinesis/DynamoDB sequence number);
+    ``None`` where the payload is not a batch of records.
+    """
+
+    event: CloudEvent
+    native: Any
+    record_id: str | None = None
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """Recognises one kind of native payload and turns it into CloudEvents."""
+
+    #: Short, unique, stable name ("aws.s3", "azure.eventgrid"...).
+    name: str
+
+    def matches(self, payload: Any, message: Message) -> bool:
+        """Whether ``payload`` (decoded JSON) is this adapter's kind of message.
+
+        Must not raise, whatever ``payload`` is; must be cheap.
+        """
+        ...
+
+    def convert(self, payload: Any, message: Message) -> list[Converted]:
+        """The CloudEvents ``payload`` becomes, in order.
+
+        Raises :class:`cloudevents_wsgi.InvalidEventError` naming the field
+        (``"Records[0].s3.bucket.name"``) when the payload is malformed.
+        """
+        ...
