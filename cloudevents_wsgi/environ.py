@@ -68,6 +68,9 @@ class EventResult:
     event: CloudEvent
     status: int
     exc_info: Any = None
+    #: The outer batch record the event came from (SQS messageId, stream
+    #: sequence number), for Lambda's batchItemFailures; None for CloudEvents.
+    record_id: str | None = None
 
     @property
     def ok(self) -> bool:

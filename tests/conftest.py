@@ -1,0 +1,42 @@
+"""Shared test helpers: where the real sample events are, and how to read them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Real sample events from public sources; present in CI, absent in a user's clone.
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+def fixture_paths(kind: str, pattern: str = "*.json") -> list[Path]:
+    """The sample files under ``shared/fixtures/<kind>``, or [] when absent."""
+    folder = FIXTURES / kind
+    return sorted(folder.glob(pattern)) if folder.is_dir() else []
+
+
+def fixture_params(kind: str, pattern: str = "*.json") -> list[Any]:
+    """``pytest.param``s of fixture paths with readable ids; a skipping
+    placeholder when ``../shared`` is not there."""
+    paths = fixture_paths(kind, pattern)
+    if not paths:
+        return [pytest.param(None, id="no-fixtures", marks=pytest.mark.skip(
+            reason=f"../shared/fixtures/{kind} is not present"))]
+    return [pytest.param(p, id=p.stem) for p in paths]
+
+
+def load_fixture(path: Path) -> Any:
+    """A fixture's JSON (some start with a UTF-8 BOM)."""
+    return json.loads(path.read_bytes().decode("utf-8-sig"))
+
+
+def require_fixture(relative: str) -> Path:
+    """One fixture file by its path under shared/fixtures; skip when absent."""
+    path = FIXTURES / relative
+    if not path.is_file():
+        pytest.skip(f"../shared/fixtures/{relative} is not present")
+    return path
