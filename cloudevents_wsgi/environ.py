@@ -4,13 +4,21 @@ Every key the middleware or the Lambda shim writes is listed here.
 
 =================================  ===============================================
 ``cloudevent``                     the event (:class:`cloudevents_wsgi.CloudEvent`)
-``cloudevents_wsgi.content_mode``  how it arrived: ``"binary"``, ``"structured"``
-                                   or ``"batch"``
+``cloudevents_wsgi.content_mode``  how it arrived: ``"binary"``, ``"structured"``,
+                                   ``"batch"``, or ``"native"`` (made by an adapter)
+``cloudevents_wsgi.adapter``       the adapter that made it (``"aws.s3"``...)
+``cloudevents_wsgi.native``        the native record or payload it was made from
+``cloudevents_wsgi.record_id``     the outer batch record it came from (SQS
+                                   messageId, stream sequence number)
 ``cloudevents_wsgi.batch_index``   position of the event in its batch (0-based)
 ``cloudevents_wsgi.batch_size``    number of events in the batch
 ``cloudevents_wsgi.results``       set by a caller that wants each batched event's
                                    outcome (the Lambda shim): a list the middleware
                                    appends one :class:`EventResult` per event to
+``cloudevents_wsgi.trusted``       set by the Lambda shim (never from a header):
+                                   native payloads in the body are trusted
+``cloudevents_wsgi.routes``        set by the Lambda shim: (type pattern, path)
+                                   pairs; the first match sets ``PATH_INFO``
 ``HTTP_CE_*``                      binary form: one key per attribute
 ``CONTENT_TYPE``                   binary form: ``datacontenttype`` (absent if
                                    unset); structured: ``application/cloudevents+json``
@@ -37,7 +45,12 @@ __all__ = [
     "BATCH_SIZE",
     "CLOUDEVENT",
     "CONTENT_MODE",
+    "NATIVE",
+    "ADAPTER",
+    "RECORD_ID",
     "RESULTS",
+    "ROUTES",
+    "TRUSTED",
     "EventResult",
     "data_bytes",
     "event_to_json",
@@ -50,6 +63,11 @@ CONTENT_MODE: Final = "cloudevents_wsgi.content_mode"
 BATCH_INDEX: Final = "cloudevents_wsgi.batch_index"
 BATCH_SIZE: Final = "cloudevents_wsgi.batch_size"
 RESULTS: Final = "cloudevents_wsgi.results"
+NATIVE: Final = "cloudevents_wsgi.native"
+ADAPTER: Final = "cloudevents_wsgi.adapter"
+RECORD_ID: Final = "cloudevents_wsgi.record_id"
+TRUSTED: Final = "cloudevents_wsgi.trusted"
+ROUTES: Final = "cloudevents_wsgi.routes"
 
 STRUCTURED_TYPE: Final = "application/cloudevents+json"
 

@@ -13,10 +13,12 @@ the sender's raw request unchanged (the environ of an event is rewritten).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
 from . import environ as keys
@@ -25,9 +27,23 @@ from .errors import (
     InvalidEventError,
     OriginNotAllowedError,
     PayloadTooLargeError,
+    UnsupportedFormatError,
 )
 from .event import CloudEvent
-from .receiver import BATCH, BINARY, MAX_BATCH, content_mode, parse_batch, parse_binary, parse_structured
+from .adapters.base import Adapter, Converted
+from .detect import find_adapter
+from .message import Message
+from .receiver import (
+    BATCH,
+    BINARY,
+    MAX_BATCH,
+    content_mode,
+    load_json,
+    parse_batch,
+    parse_binary,
+    parse_structured,
+)
+from .spec import is_json
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -37,6 +53,7 @@ __all__ = ["CloudEventsMiddleware"]
 logger = logging.getLogger("cloudevents_wsgi")
 
 MODES: Final = ("binary", "structured")
+NATIVE: Final = "native"
 # Large enough for any event a broker sends (SQS, Event Grid and Pub/Sub cap
 # theirs at 256 KiB to 10 MB); anything bigger is a mistake or an attack.
 DEFAULT_MAX_BODY: Final = 10 * 1024 * 1024
@@ -86,6 +103,12 @@ class CloudEventsMiddleware:
         methods: Collection[str] = DEFAULT_METHODS,
         webhook_origins: Collection[str] | None = None,
         webhook_rate: int | None = None,
+        adapters: Sequence[Adapter] = (),
+        native_over_http: bool | Collection[str] = False,
+        unwrap: bool = True,
+        routes: Mapping[str, str] | None = None,
+        sns_certificate_fetcher: Callable[[str], bytes] | None = None,
+        sns_confirm_subscriptions: bool = False,
     ) -> None:
         if not callable(app):
             raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
@@ -108,8 +131,41 @@ class CloudEventsMiddleware:
             raise ConfigurationError(
                 f"webhook_rate must be a positive integer or None, not {webhook_rate!r}"
             )
+        if isinstance(adapters, str) or not all(
+            callable(getattr(a, "matches", None)) and callable(getattr(a, "convert", None))
+            and isinstance(getattr(a, "name", None), str)
+            for a in adapters
+        ):
+            raise ConfigurationError(
+                "adapters must be a sequence of objects with name, matches() and convert()"
+            )
+        if not isinstance(native_over_http, bool) and (
+            isinstance(native_over_http, str)
+            or not all(isinstance(n, str) for n in native_over_http)
+        ):
+            raise ConfigurationError(
+                "native_over_http must be True, False or a collection of adapter names, "
+                f"not {native_over_http!r}"
+            )
+        if routes is not None and (
+            not isinstance(routes, Mapping)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in routes.items())
+        ):
+            raise ConfigurationError(
+                f"routes must map CloudEvent type patterns to paths, not {routes!r}"
+            )
+        if sns_certificate_fetcher is not None and not callable(sns_certificate_fetcher):
+            raise ConfigurationError("sns_certificate_fetcher must be callable")
         self.app = app
         self.mode = mode
+        self.adapters = tuple(adapters)
+        self.native_over_http: bool | frozenset[str] = (
+            native_over_http if isinstance(native_over_http, bool) else frozenset(native_over_http)
+        )
+        self.unwrap = unwrap
+        self.routes = tuple((routes or {}).items())
+        self.sns_certificate_fetcher = sns_certificate_fetcher
+        self.sns_confirm_subscriptions = sns_confirm_subscriptions
         self.max_body_size = max_body_size
         self.max_batch_size = max_batch_size
         self.methods = frozenset(m.upper() for m in methods)
@@ -128,7 +184,10 @@ class CloudEventsMiddleware:
         try:
             mode = content_mode(content_type, "HTTP_CE_SPECVERSION" in environ)
             if mode is None:
-                return self.app(environ, start_response)
+                origin = self._native_origin(environ, content_type)
+                if origin is None:
+                    return self.app(environ, start_response)
+                return self._native(environ, start_response, origin)
             body = self._read_body(environ)
             if mode == BINARY:
                 event = parse_binary(_ce_headers(environ), content_type or None, body)
@@ -140,12 +199,15 @@ class CloudEventsMiddleware:
         except InvalidEventError as error:
             return _problem(error, start_response)
 
-        if mode != BATCH:
-            env = dict(environ)
-            self._write(env, events[0], body if mode == BINARY else None)
-            env[keys.CONTENT_MODE] = mode
+        if mode != BATCH and keys.RESULTS not in environ:
+            # One event, no one recording: the app's answer streams straight back.
+            env = self._event_environ(
+                environ, Converted(events[0], None), mode, body if mode == BINARY else None
+            )
             return self.app(env, start_response)
-        return self._dispatch_batch(environ, start_response, events)
+        return self._dispatch(
+            environ, start_response, [Converted(e, None) for e in events], mode, batch=mode == BATCH
+        )
 
     # -- reading -------------------------------------------------------------
 
@@ -176,42 +238,181 @@ class CloudEventsMiddleware:
             return body  # type: ignore[no-any-return]
         return b""
 
-    def _write(self, env: dict[str, Any], event: CloudEvent, body: bytes | None) -> None:
+    def _event_environ(
+        self,
+        environ: WSGIEnvironment,
+        item: Converted,
+        content_mode: str,
+        body: bytes | None = None,
+    ) -> dict[str, Any]:
+        """A copy of ``environ`` holding one event in the configured form."""
+        env = dict(environ)
         if self.mode == "binary":
-            keys.write_binary(env, event, body)
+            keys.write_binary(env, item.event, body)
         else:
-            keys.write_structured(env, event)
+            keys.write_structured(env, item.event)
+        env[keys.CONTENT_MODE] = content_mode
+        if item.native is not None:
+            env[keys.NATIVE] = item.native
+        if item.record_id is not None:
+            env[keys.RECORD_ID] = item.record_id
+        routes = environ.get(keys.ROUTES) or self.routes
+        if routes:
+            event_type = item.event.get_type()
+            for pattern, path in routes:
+                if fnmatchcase(event_type, pattern):
+                    env["PATH_INFO"] = path
+                    break
+        return env
 
-    # -- batches ---------------------------------------------------------------
+    # -- native provider events ----------------------------------------------------
 
-    def _dispatch_batch(
-        self, environ: WSGIEnvironment, start_response: StartResponse, events: list[CloudEvent]
+    def _native_origin(self, environ: WSGIEnvironment, content_type: str | None) -> str | None:
+        """Where a possible native event comes from, or None to pass it through.
+
+        Only payloads that the provider authenticates, that come through the
+        Lambda shim, or that the user accepts over HTTP are ever read.
+        """
+        if environ.get(keys.TRUSTED) is True:
+            return "lambda"
+        if "HTTP_X_AMZ_SNS_MESSAGE_TYPE" in environ:
+            return "sns"
+        if "HTTP_AEG_EVENT_TYPE" in environ:
+            return "eventgrid"
+        if (self.native_over_http or self.adapters) and content_type and _is_json_type(content_type):
+            return "http"
+        return None
+
+    def _native(
+        self, environ: WSGIEnvironment, start_response: StartResponse, origin: str
     ) -> Iterable[bytes]:
-        if not events:
+        try:
+            body = self._read_body(environ)
+            try:
+                payload = load_json("body", body)
+            except InvalidEventError:
+                if origin == "http":
+                    return self._pass_through(environ, start_response, body)
+                raise
+            message = Message(
+                environ.get("REQUEST_METHOD", "POST"),
+                environ.get("PATH_INFO", "/"),
+                _headers(environ),
+                body,
+            )
+            if origin == "sns":
+                answer = self._sns(payload, message, start_response)
+                if answer is not None:
+                    return answer
+            elif origin == "eventgrid":
+                from .adapters.azure_eventgrid import validation_response
+
+                handshake = validation_response(payload)
+                if handshake is not None:
+                    return _json_answer("200 OK", handshake, start_response)
+            adapter = find_adapter(payload, message, self.adapters, unwrap=self.unwrap)
+            if origin == "http" and (adapter is None or not self._accepts_over_http(adapter)):
+                return self._pass_through(environ, start_response, body)
+            if adapter is None:
+                raise UnsupportedFormatError(
+                    "body", "no adapter recognises this payload as an event it can convert"
+                )
+            expected = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}.get(origin)
+            if expected is not None and adapter.name != expected:
+                raise InvalidEventError(
+                    "body", f"the request's headers announce {expected} but the body is not one"
+                )
+            items = adapter.convert(payload, message)
+        except InvalidEventError as error:
+            return _problem(error, start_response)
+        environ = dict(environ)
+        environ[keys.ADAPTER] = adapter.name
+        if len(items) == 1 and keys.RESULTS not in environ:
+            return self.app(self._event_environ(environ, items[0], NATIVE), start_response)
+        return self._dispatch(environ, start_response, items, NATIVE, batch=len(items) != 1)
+
+    def _accepts_over_http(self, adapter: Adapter) -> bool:
+        if adapter in self.adapters or self.native_over_http is True:
+            return True
+        return bool(self.native_over_http) and adapter.name in self.native_over_http
+
+    def _sns(
+        self, payload: Any, message: Message, start_response: StartResponse
+    ) -> Iterable[bytes] | None:
+        """Check an SNS document's signature; answer subscription confirmations."""
+        from . import sns_signature
+
+        if not isinstance(payload, dict):
+            raise InvalidEventError("body", "an SNS message is a JSON object", payload)
+        fetcher = self.sns_certificate_fetcher or sns_signature.default_fetcher()
+        sns_signature.verify_sns_message(payload, fetch_certificate=fetcher)
+        kind = payload.get("Type")
+        if kind == "SubscriptionConfirmation":
+            url = sns_signature.confirmation_url(payload)
+            if self.sns_confirm_subscriptions:
+                fetcher(url)
+                logger.info("confirmed the SNS subscription to %s", payload.get("TopicArn"))
+                return _json_answer("200 OK", {"confirmed": True}, start_response)
+            logger.warning(
+                "SNS asks to confirm a subscription to %s; confirm it by visiting %s "
+                "or enable sns_confirm_subscriptions",
+                payload.get("TopicArn"),
+                url,
+            )
+            return _json_answer("202 Accepted", {"confirmed": False}, start_response)
+        if kind == "UnsubscribeConfirmation":
+            return _json_answer("200 OK", {}, start_response)
+        return None
+
+    def _pass_through(
+        self, environ: WSGIEnvironment, start_response: StartResponse, body: bytes
+    ) -> Iterable[bytes]:
+        """The app gets the request as it came, its body readable again."""
+        environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+    # -- several events ------------------------------------------------------------
+
+    def _dispatch(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        items: list[Converted],
+        content_mode: str,
+        *,
+        batch: bool,
+    ) -> Iterable[bytes]:
+        """Call the app once per event, then answer once.
+
+        A single event's own answer is replayed; several are combined.
+        """
+        if not items:
             start_response("204 No Content", [])
             return []
         results = environ.get(keys.RESULTS)
         outcomes: list[dict[str, Any]] = []
         first_failure: str | None = None
-        for index, event in enumerate(events):
-            env = dict(environ)
-            self._write(env, event, None)
-            env[keys.CONTENT_MODE] = BATCH
-            env[keys.BATCH_INDEX] = index
-            env[keys.BATCH_SIZE] = len(events)
-            status, exc_info = _run_to_completion(self.app, env)
+        answer: tuple[str, list[tuple[str, str]], list[bytes]] | None = None
+        for index, item in enumerate(items):
+            env = self._event_environ(environ, item, content_mode)
+            if batch:
+                env[keys.BATCH_INDEX] = index
+                env[keys.BATCH_SIZE] = len(items)
+            status, headers, chunks, exc_info = _run_to_completion(self.app, env)
             code = int(status[:3])
             if results is not None:
-                results.append(keys.EventResult(index, event, code, exc_info))
-            outcomes.append({"id": event.get_id(), "status": code})
+                results.append(keys.EventResult(index, item.event, code, exc_info, item.record_id))
+            if not batch:
+                if exc_info is not None:
+                    raise exc_info[1].with_traceback(exc_info[2])
+                answer = (status, headers, chunks)
+            outcomes.append({"id": item.event.get_id(), "status": code})
             if first_failure is None and (exc_info is not None or not 200 <= code < 300):
                 first_failure = status
-        body = json.dumps({"results": outcomes}).encode()
-        start_response(
-            first_failure or "200 OK",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-        )
-        return [body]
+        if answer is not None:
+            start_response(answer[0], answer[1])
+            return answer[2]
+        return _json_answer(first_failure or "200 OK", {"results": outcomes}, start_response)
 
     # -- webhook handshake (CloudEvents HTTP webhook spec, section 4) ---------
 
@@ -245,6 +446,30 @@ def _ce_headers(environ: WSGIEnvironment) -> Iterator[tuple[str, str]]:
             yield "ce-" + key[8:].lower().replace("_", "-"), value
 
 
+def _headers(environ: WSGIEnvironment) -> dict[str, str]:
+    headers = {
+        key[5:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _is_json_type(content_type: str) -> bool:
+    essence = content_type.split(";", 1)[0].strip().lower()
+    return is_json(essence) or essence == "text/plain"
+
+
+def _json_answer(status: str, obj: Any, start_response: StartResponse) -> Iterable[bytes]:
+    body = json.dumps(obj).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
 def _problem(error: InvalidEventError, start_response: StartResponse) -> Iterable[bytes]:
     body = error.problem_json()
     start_response(
@@ -254,27 +479,30 @@ def _problem(error: InvalidEventError, start_response: StartResponse) -> Iterabl
     return [body]
 
 
-def _run_to_completion(app: WSGIApplication, environ: dict[str, Any]) -> tuple[str, Any]:
-    """Call ``app`` and drain its answer; return the status and any exc_info."""
-    captured: list[str] = []
+def _run_to_completion(
+    app: WSGIApplication, environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], list[bytes], Any]:
+    """Call ``app`` and collect its whole answer, or the exception it raised."""
+    captured: list[Any] = []
+    chunks: list[bytes] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
-        captured[:] = [status]
-        return lambda data: None
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        captured[:] = [status, headers]
+        return chunks.append
 
     try:
         iterable = app(environ, start_response)
         try:
-            for _ in iterable:
-                pass
+            chunks.extend(iterable)
         finally:
             close = getattr(iterable, "close", None)
             if close is not None:
                 close()
     except Exception:
-        exc_info = sys.exc_info()
-        logger.exception("the application raised while handling a batched event")
-        return "500 Internal Server Error", exc_info
+        logger.exception("the application raised while handling an event")
+        return "500 Internal Server Error", [], [], sys.exc_info()
     if not captured:
-        return "500 Internal Server Error", None
-    return captured[0], None
+        return "500 Internal Server Error", [], [], None
+    return captured[0], captured[1], chunks, None
