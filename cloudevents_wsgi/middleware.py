@@ -222,12 +222,12 @@ class CloudEventsMiddleware:
                 raise PayloadTooLargeError(
                     "body", f"is larger than the limit of {self.max_body_size} bytes", length
                 )
-            body = stream.read(length) if length else b""
+            body: bytes = stream.read(length) if length else b""
             if len(body) < length:
                 raise InvalidEventError(
                     "body", f"ended after {len(body)} of the {length} bytes announced"
                 )
-            return body  # type: ignore[no-any-return]
+            return body
         if environ.get("wsgi.input_terminated"):
             # A chunked request: the server ends the stream at the last chunk.
             body = stream.read(self.max_body_size + 1)
@@ -235,7 +235,7 @@ class CloudEventsMiddleware:
                 raise PayloadTooLargeError(
                     "body", f"is larger than the limit of {self.max_body_size} bytes"
                 )
-            return body  # type: ignore[no-any-return]
+            return body
         return b""
 
     def _event_environ(
@@ -332,9 +332,10 @@ class CloudEventsMiddleware:
         return self._dispatch(environ, start_response, items, NATIVE, batch=len(items) != 1)
 
     def _accepts_over_http(self, adapter: Adapter) -> bool:
-        if adapter in self.adapters or self.native_over_http is True:
+        allowed = self.native_over_http
+        if adapter in self.adapters or allowed is True:
             return True
-        return bool(self.native_over_http) and adapter.name in self.native_over_http
+        return isinstance(allowed, frozenset) and adapter.name in allowed
 
     def _sns(
         self, payload: Any, message: Message, start_response: StartResponse
