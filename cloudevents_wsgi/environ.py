@@ -162,6 +162,33 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     environ[CLOUDEVENT] = event
 
 
+def normalise_binary(
+    environ: dict[str, Any],
+    event: CloudEvent,
+    raw_headers: list[tuple[str, str]],
+    body: bytes,
+) -> None:
+    """Keep a binary-mode request in binary mode, rewriting only what needs it.
+
+    ``raw_headers`` are the (attribute, raw value) pairs the event was parsed
+    from. A raw value the receiver took as it was (printable ASCII, nothing to
+    unquote or decode) is already canonical and stays; the rest (quoted
+    strings, raw UTF-8, needless percent-encoding) are written anew.
+    """
+    attributes = event.get_attributes()
+    for attribute, raw in raw_headers:
+        value = attributes[attribute]
+        if value is not raw and (attribute != "time" or not _PLAIN(raw)):
+            environ["HTTP_CE_" + attribute.upper()] = encode_header_value(value)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ[CLOUDEVENT] = event
+
+
+# Printable ASCII with no '%' and no quotes: a header value with nothing to decode.
+_PLAIN = re.compile(r"[\x21\x23\x24\x26-\x7e]+").fullmatch
+
+
 def write_structured(environ: dict[str, Any], event: CloudEvent) -> None:
     """Put ``event`` into ``environ`` in structured content mode (JSON format)."""
     _clear_event_keys(environ)

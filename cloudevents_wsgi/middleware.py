@@ -190,7 +190,13 @@ class CloudEventsMiddleware:
                 return self._native(environ, start_response, origin)
             body = self._read_body(environ)
             if mode == BINARY:
-                event = parse_binary(_ce_headers(environ), content_type or None, body)
+                raw_headers = _ce_headers(environ)
+                event = parse_binary(raw_headers, content_type or None, body)
+                if self.mode == "binary" and keys.RESULTS not in environ and not self.routes:
+                    # The fast path: already in binary form, the environ is the app's.
+                    keys.normalise_binary(environ, event, raw_headers, body)
+                    environ[keys.CONTENT_MODE] = BINARY
+                    return self.app(environ, start_response)
                 events = [event]
             elif mode == BATCH:
                 events = parse_batch(body, max_batch=self.max_batch_size)
@@ -441,10 +447,9 @@ class CloudEventsMiddleware:
         return []
 
 
-def _ce_headers(environ: WSGIEnvironment) -> Iterator[tuple[str, str]]:
-    for key, value in environ.items():
-        if key.startswith("HTTP_CE_"):
-            yield "ce-" + key[8:].lower().replace("_", "-"), value
+def _ce_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
+    """(attribute name, raw value) of every ``ce-`` header."""
+    return [(key[8:].lower(), value) for key, value in environ.items() if key[:8] == "HTTP_CE_"]
 
 
 def _headers(environ: WSGIEnvironment) -> dict[str, str]:

@@ -90,7 +90,8 @@ def from_http(message: Message, *, max_batch: int = MAX_BATCH) -> list[CloudEven
         return [parse_structured(message.body)]
     if mode == BATCH:
         return parse_batch(message.body, max_batch=max_batch)
-    return [parse_binary(headers.items(), headers.get("content-type"), message.body)]
+    pairs = [(name[3:], value) for name, value in headers.items() if name.startswith("ce-")]
+    return [parse_binary(pairs, headers.get("content-type"), message.body)]
 
 
 # -- binary content mode ----------------------------------------------------
@@ -101,29 +102,48 @@ def parse_binary(
 ) -> CloudEvent:
     """An event in binary content mode.
 
-    ``headers`` are (lower-case name, value) pairs; those without the ``ce-``
-    prefix are ignored. ``content_type`` becomes ``datacontenttype``.
+    ``headers`` are (attribute name, raw header value) pairs: the ``ce-``
+    headers with the prefix taken off and the name lower-cased.
+    ``content_type`` becomes ``datacontenttype``.
     """
+    if not isinstance(headers, list):
+        headers = list(headers)
+    raws = [raw for _, raw in headers]
+    joined = "".join(raws)
+    # Usually every value is printable ASCII with nothing to unquote or decode:
+    # then each is a valid, non-empty String as it is.
+    plain = (
+        joined.isascii()
+        and joined.isprintable()
+        and "%" not in joined
+        and '"' not in joined
+        and " " not in joined
+        and "" not in raws
+    )
     attributes: dict[str, Any] = {}
-    for name, raw in headers:
-        if not name.startswith("ce-"):
+    for attribute, raw in headers:
+        if plain and attribute in _VALID_NAMES:
+            # Printable ASCII, nothing to decode: a non-empty, valid String.
+            checker = _PLAIN_CHECKERS.get(attribute)
+            attributes[attribute] = raw if checker is None else checker(attribute, raw)
             continue
-        attribute = name[3:]
-        if attribute == "datacontenttype":
-            raise InvalidEventError(
-                "datacontenttype",
-                "in binary mode it is the Content-Type header; a ce-datacontenttype "
-                "header must not be sent",
-            )
-        if attribute in ("data", "data_base64"):
-            raise InvalidEventError(attribute, "is not an attribute name", name)
-        spec.check_name(attribute)
-        attributes[attribute] = _header_value(attribute, raw)
-    for attribute in spec.REQUIRED:
-        if attribute not in attributes:
-            raise InvalidEventError(
-                attribute, f"is a required attribute; the ce-{attribute} header is missing"
-            )
+        if attribute in _NOT_HEADERS:
+            raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
+        if not _NAME(attribute):
+            spec.check_name(attribute)
+        if len(_VALID_NAMES) < 512:  # a bound on memory
+            _VALID_NAMES.add(attribute)
+        value = _header_value(attribute, raw)
+        checker = _CHECKERS.get(attribute)
+        attributes[attribute] = (
+            checker(attribute, value) if checker is not None else spec.check_string(attribute, value)
+        )
+    if len(attributes) < 4 or not attributes.keys() >= _REQUIRED:
+        for attribute in spec.REQUIRED:
+            if attribute not in attributes:
+                raise InvalidEventError(
+                    attribute, f"is a required attribute; the ce-{attribute} header is missing"
+                )
     data: Any = None
     if content_type is not None:
         essence, params = spec.parse_media_type("datacontenttype", content_type)
@@ -132,12 +152,41 @@ def parse_binary(
             data = _binary_data(essence, params, body)
     elif body:
         data = body
-    for attribute, value in attributes.items():
-        if attribute == "time":
-            attributes["time"] = spec.parse_timestamp("time", value)
-        elif attribute != "datacontenttype":
-            spec.check_context_attribute(attribute, value)
     return CloudEvent._checked(attributes, data)
+
+
+_NAME = re.compile(r"[a-z0-9]+").fullmatch
+# Attribute names already seen to be valid (names repeat from request to request).
+_VALID_NAMES: set[str] = set(spec.REQUIRED + spec.OPTIONAL) - {"datacontenttype"}
+_REQUIRED = frozenset(spec.REQUIRED)
+_NOT_HEADERS: Final = {
+    "datacontenttype": "in binary mode it is the Content-Type header; a ce-datacontenttype "
+    "header must not be sent",
+    "data": "is not an attribute name",
+    "data_base64": "is not an attribute name",
+}
+# Binary mode carries every value as a string; the typed attributes are
+# checked (and time parsed) here, extensions are plain strings.
+_CHECKERS: Final = {
+    "specversion": spec.check_context_attribute,
+    "id": spec.check_non_empty,
+    "source": spec.check_uri_reference,
+    "type": spec.check_non_empty,
+    "dataschema": spec.check_uri,
+    "subject": spec.check_non_empty,
+    "time": spec.parse_timestamp,
+}
+# What is left to check of a plain value (printable ASCII, not empty).
+def _plain_specversion(field: str, value: str) -> str:
+    return value if value == spec.SPECVERSION else spec.check_context_attribute(field, value)
+
+
+_PLAIN_CHECKERS: Final = {
+    "specversion": _plain_specversion,
+    "source": spec.check_uri_reference,
+    "dataschema": spec.check_uri,
+    "time": spec.parse_timestamp,
+}
 
 
 def _header_value(attribute: str, raw: str) -> str:
@@ -259,7 +308,7 @@ def load_json(field: str, body: bytes, charset: str = "utf-8") -> Any:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _JSON.decode(text)
     except RecursionError:
         raise InvalidEventError(field, "is nested too deeply") from None
     except ValueError as exc:
@@ -281,6 +330,9 @@ def _decode_text(field: str, body: bytes, charset: str) -> str:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _kind(value: Any) -> str:

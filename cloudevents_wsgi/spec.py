@@ -8,6 +8,7 @@ https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#type-system
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
@@ -36,7 +37,9 @@ _TIMESTAMP = re.compile(
 )
 
 # RFC 3986: the characters a URI may hold, percent signs only as %HH.
-_URI_CHARS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_PATH_OR_QUERY = re.compile("[/?]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _IP_LITERAL = re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
 
@@ -57,6 +60,8 @@ def check_name(name: str) -> str:
 
 
 def check_string(field: str, value: Any) -> str:
+    if type(value) is str and value.isascii() and value.isprintable():
+        return value  # printable ASCII holds no forbidden character
     if not isinstance(value, str):
         raise InvalidEventError(field, f"must be a string, not {json_type(value)}", value)
     bad = _FORBIDDEN.search(value)
@@ -75,9 +80,18 @@ def check_non_empty(field: str, value: Any) -> str:
 
 
 def check_uri_reference(field: str, value: Any) -> str:
+    if value in _VALID_URI_REFERENCES if type(value) is str else False:
+        return value  # type: ignore[no-any-return]
     check_non_empty(field, value)
     _check_uri_syntax(field, value, absolute=False)
+    if len(_VALID_URI_REFERENCES) >= 1024:
+        _VALID_URI_REFERENCES.clear()  # a bound on memory
+    _VALID_URI_REFERENCES.add(value)
     return value  # type: ignore[no-any-return]
+
+
+# Sources repeat (one per producer): remember those already checked.
+_VALID_URI_REFERENCES: set[str] = set()
 
 
 def check_uri(field: str, value: Any) -> str:
@@ -87,7 +101,7 @@ def check_uri(field: str, value: Any) -> str:
 
 
 def _check_uri_syntax(field: str, value: str, *, absolute: bool) -> None:
-    if not _URI_CHARS.fullmatch(value):
+    if not _URI_CHARS.fullmatch(value) or "%" in value and _BAD_PERCENT.search(value):
         raise InvalidEventError(
             field, "is not a URI reference (RFC 3986): a character is not allowed", value
         )
@@ -99,8 +113,8 @@ def _check_uri_syntax(field: str, value: str, *, absolute: bool) -> None:
             field, "must be an absolute URI (RFC 3986 section 4.3), without a fragment", value
         )
     # A colon before any '/' or '?' ends a scheme, which must be well formed.
-    path_start = min((i for i in (head.find("/"), head.find("?")) if i != -1), default=len(head))
-    colon = head.find(":", 0, path_start)
+    delimiter = _PATH_OR_QUERY.search(head)
+    colon = head.find(":", 0, delimiter.start() if delimiter else len(head))
     if colon == -1 and absolute:
         raise InvalidEventError(field, "must be an absolute URI with a scheme", value)
     if colon != -1 and not _SCHEME.fullmatch(head[:colon]):
@@ -108,9 +122,11 @@ def _check_uri_syntax(field: str, value: str, *, absolute: bool) -> None:
     rest = head[colon + 1 :]
     authority = ""
     if rest.startswith("//"):
-        authority = re.split("[/?]", rest[2:], maxsplit=1)[0]
+        authority = _PATH_OR_QUERY.split(rest[2:], maxsplit=1)[0]
         rest = rest[2 + len(authority) :]
     # Brackets only ever enclose an IP literal host.
+    if "[" not in value and "]" not in value:
+        return
     userinfo, _, host = authority.rpartition("@")
     if (
         "[" in rest + fragment + userinfo
@@ -130,25 +146,42 @@ def check_integer(field: str, value: Any) -> int:
 
 def parse_timestamp(field: str, value: Any) -> datetime:
     """An RFC 3339 timestamp; sub-microsecond digits are cut (Python's limit)."""
+    if _FROMISOFORMAT_RFC3339 and type(value) is str and _TIMESTAMP_FAST(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass  # the slow path below says why
     check_string(field, value)
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
         raise InvalidEventError(field, "is not an RFC 3339 timestamp", value)
     year, month, day, hour, minute, second, fraction, zulu, sign, oh, om = match.groups()
-    if zulu:
-        tz = timezone.utc
-    else:
-        if int(oh) > 23 or int(om) > 59:
-            raise InvalidEventError(field, "has a UTC offset out of range", value)
-        offset = timedelta(hours=int(oh), minutes=int(om))
-        tz = timezone(-offset if sign == "-" else offset)
-    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    if not zulu and (int(oh) > 23 or int(om) > 59):
+        raise InvalidEventError(field, "has a UTC offset out of range", value)
     try:
+        if _FROMISOFORMAT_RFC3339:
+            # The regex has vetted the syntax; the C parser builds the value.
+            return datetime.fromisoformat(value.upper() if zulu == "z" or "t" in value else value)
+        if zulu:
+            tz = timezone.utc
+        else:
+            offset = timedelta(hours=int(oh), minutes=int(om))
+            tz = timezone(-offset if sign == "-" else offset)
+        micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
         return datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz
         )
     except ValueError as exc:
         raise InvalidEventError(field, f"is not a valid date and time: {exc}", value) from None
+
+
+# Python 3.11 parses every RFC 3339 form (Z, any number of fraction digits).
+_FROMISOFORMAT_RFC3339: Final = sys.version_info >= (3, 11)
+# The common spelling (upper-case T and Z, offsets in range), without groups.
+_TIMESTAMP_FAST = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+).fullmatch
 
 
 def format_timestamp(value: datetime) -> str:
@@ -160,7 +193,25 @@ def format_timestamp(value: datetime) -> str:
 
 
 def parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
-    """Split an RFC 2046 media type into its lower-cased essence and parameters."""
+    """Split an RFC 2046 media type into its lower-cased essence and parameters.
+
+    The parameters dict is shared between calls with the same value: read it,
+    never change it.
+    """
+    cached = _MEDIA_TYPES.get(value) if type(value) is str else None
+    if cached is not None:
+        return cached
+    parsed = _parse_media_type(field, value)
+    if len(_MEDIA_TYPES) >= 256:
+        _MEDIA_TYPES.clear()  # a bound on memory; content types repeat
+    _MEDIA_TYPES[value] = parsed
+    return parsed
+
+
+_MEDIA_TYPES: dict[str, tuple[str, dict[str, str]]] = {}
+
+
+def _parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
     check_non_empty(field, value)
     text = value.strip(" \t")
     match = _MEDIA_TYPE.match(text)

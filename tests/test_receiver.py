@@ -18,8 +18,12 @@ MINIMAL = {"specversion": "1.0", "id": "A234-1234", "source": "/s", "type": "t.e
 def binary(
     extra: dict[str, str] | None = None, content_type: str | None = None, body: bytes = b""
 ) -> Any:
-    headers = {**REQUIRED, **(extra or {})}
-    return parse_binary(headers.items(), content_type, body)
+    return parse_binary(pairs({**REQUIRED, **(extra or {})}), content_type, body)
+
+
+def pairs(headers: dict[str, str]) -> list[tuple[str, str]]:
+    """The ce- headers as parse_binary takes them: (attribute name, raw value)."""
+    return [(name[3:], value) for name, value in headers.items()]
 
 
 def structured(**members: Any) -> Any:
@@ -107,7 +111,7 @@ def test_binary_event_invents_nothing() -> None:
 @pytest.mark.parametrize("missing", ["ce-id", "ce-source", "ce-type"])
 def test_binary_event_needs_required_attributes(missing: str) -> None:
     headers = {k: v for k, v in REQUIRED.items() if k != missing}
-    error = rejected(parse_binary, headers.items(), None, b"")
+    error = rejected(parse_binary, pairs(headers), None, b"")
     assert error.field == missing[3:]
 
 
