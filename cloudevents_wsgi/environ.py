@@ -41,12 +41,12 @@ from . import spec
 from .event import CloudEvent
 
 __all__ = [
+    "ADAPTER",
     "BATCH_INDEX",
     "BATCH_SIZE",
     "CLOUDEVENT",
     "CONTENT_MODE",
     "NATIVE",
-    "ADAPTER",
     "RECORD_ID",
     "RESULTS",
     "ROUTES",
@@ -72,10 +72,8 @@ ROUTES: Final = "cloudevents_wsgi.routes"
 STRUCTURED_TYPE: Final = "application/cloudevents+json"
 
 # Printable ASCII but space, '"' and '%' stays as it is (HTTP binding 3.1.3.2).
-_HEADER_SAFE: Final = "".join(
-    c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%'
-)
-_NEEDS_ENCODING = re.compile(r'[^\x21\x23\x24\x26-\x7e]')
+_HEADER_SAFE: Final = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
+_NEEDS_ENCODING = re.compile(r"[^\x21\x23\x24\x26-\x7e]")
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,6 @@ def event_to_json(event: CloudEvent) -> dict[str, Any]:
         obj[name] = spec.format_timestamp(value) if isinstance(value, datetime) else value
     data = event.get_data()
     if isinstance(data, (bytes, bytearray)):
-
         obj["data_base64"] = base64.b64encode(data).decode("ascii")
     elif data is not None:
         obj["data"] = data

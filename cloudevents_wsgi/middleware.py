@@ -17,11 +17,13 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
 from . import environ as keys
+from .adapters.base import Adapter, Converted
+from .detect import find_adapter
 from .errors import (
     ConfigurationError,
     InvalidEventError,
@@ -29,9 +31,6 @@ from .errors import (
     PayloadTooLargeError,
     UnsupportedFormatError,
 )
-from .event import CloudEvent
-from .adapters.base import Adapter, Converted
-from .detect import find_adapter
 from .message import Message
 from .receiver import (
     BATCH,
@@ -132,7 +131,8 @@ class CloudEventsMiddleware:
                 f"webhook_rate must be a positive integer or None, not {webhook_rate!r}"
             )
         if isinstance(adapters, str) or not all(
-            callable(getattr(a, "matches", None)) and callable(getattr(a, "convert", None))
+            callable(getattr(a, "matches", None))
+            and callable(getattr(a, "convert", None))
             and isinstance(getattr(a, "name", None), str)
             for a in adapters
         ):
@@ -172,9 +172,7 @@ class CloudEventsMiddleware:
         self.webhook_origins = None if webhook_origins is None else frozenset(webhook_origins)
         self.webhook_rate = "*" if webhook_rate is None else str(webhook_rate)
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in self.methods:
             if method == "OPTIONS" and "HTTP_WEBHOOK_REQUEST_ORIGIN" in environ:
@@ -285,7 +283,11 @@ class CloudEventsMiddleware:
             return "sns"
         if "HTTP_AEG_EVENT_TYPE" in environ:
             return "eventgrid"
-        if (self.native_over_http or self.adapters) and content_type and _is_json_type(content_type):
+        if (
+            (self.native_over_http or self.adapters)
+            and content_type
+            and _is_json_type(content_type)
+        ):
             return "http"
         return None
 
@@ -431,7 +433,9 @@ class CloudEventsMiddleware:
         origin = environ["HTTP_WEBHOOK_REQUEST_ORIGIN"].strip()
         if self.webhook_origins is not None and origin not in self.webhook_origins:
             return _problem(
-                OriginNotAllowedError("webhook-request-origin", "this origin is not allowed", origin),
+                OriginNotAllowedError(
+                    "webhook-request-origin", "this origin is not allowed", origin
+                ),
                 start_response,
             )
         allowed = "*" if self.webhook_origins is None else origin

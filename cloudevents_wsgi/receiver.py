@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
@@ -68,8 +68,7 @@ def content_mode(content_type: str | None, has_specversion_header: bool) -> str 
             else:
                 raise UnsupportedFormatError(
                     "content-type",
-                    "only the JSON event format is supported "
-                    f"({STRUCTURED_TYPE}, {BATCH_TYPE})",
+                    f"only the JSON event format is supported ({STRUCTURED_TYPE}, {BATCH_TYPE})",
                     content_type,
                 )
             if charset not in ("utf-8", "utf8"):
@@ -136,7 +135,9 @@ def parse_binary(
         value = _header_value(attribute, raw)
         checker = _CHECKERS.get(attribute)
         attributes[attribute] = (
-            checker(attribute, value) if checker is not None else spec.check_string(attribute, value)
+            checker(attribute, value)
+            if checker is not None
+            else spec.check_string(attribute, value)
         )
     if len(attributes) < 4 or not attributes.keys() >= _REQUIRED:
         for attribute in spec.REQUIRED:
@@ -167,7 +168,7 @@ _NOT_HEADERS: Final = {
 }
 # Binary mode carries every value as a string; the typed attributes are
 # checked (and time parsed) here, extensions are plain strings.
-_CHECKERS: Final = {
+_CHECKERS: Final[dict[str, Callable[[str, Any], Any]]] = {
     "specversion": spec.check_context_attribute,
     "id": spec.check_non_empty,
     "source": spec.check_uri_reference,
@@ -176,12 +177,14 @@ _CHECKERS: Final = {
     "subject": spec.check_non_empty,
     "time": spec.parse_timestamp,
 }
+
+
 # What is left to check of a plain value (printable ASCII, not empty).
 def _plain_specversion(field: str, value: str) -> str:
     return value if value == spec.SPECVERSION else spec.check_context_attribute(field, value)
 
 
-_PLAIN_CHECKERS: Final = {
+_PLAIN_CHECKERS: Final[dict[str, Callable[[str, Any], Any]]] = {
     "specversion": _plain_specversion,
     "source": spec.check_uri_reference,
     "dataschema": spec.check_uri,
@@ -200,9 +203,7 @@ def _header_value(attribute: str, raw: str) -> str:
     if "%" not in value and value.isascii():
         return value
     if _BAD_PERCENT.search(value):
-        raise InvalidEventError(
-            attribute, "has a '%' that does not start a %XX escape", raw
-        )
+        raise InvalidEventError(attribute, "has a '%' that does not start a %XX escape", raw)
     try:
         encoded = value.encode("latin-1")
     except UnicodeEncodeError:
@@ -283,9 +284,7 @@ def event_from_json(obj: Any) -> CloudEvent:
         attributes[name] = spec.check_context_attribute(name, value)
     if data_base64 is not None:
         if data is not None:
-            raise InvalidEventError(
-                "data_base64", "an event has data or data_base64, never both"
-            )
+            raise InvalidEventError("data_base64", "an event has data or data_base64, never both")
         data = _decode_base64("data_base64", data_base64)
     return CloudEvent._checked(attributes, data)
 
@@ -323,9 +322,7 @@ def _decode_text(field: str, body: bytes, charset: str) -> str:
             "datacontenttype", "names a charset this receiver does not know", charset
         ) from None
     except UnicodeDecodeError as exc:
-        raise InvalidEventError(
-            field, f"is not valid {charset} text (byte {exc.start})"
-        ) from None
+        raise InvalidEventError(field, f"is not valid {charset} text (byte {exc.start})") from None
 
 
 def _reject_constant(name: str) -> Any:

@@ -46,9 +46,8 @@ _IP_LITERAL = re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
 # RFC 7231 section 3.1.1.1 media-type, which RFC 2046 types are written in.
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _MEDIA_TYPE = re.compile(rf"({_TOKEN})/({_TOKEN})")
-_PARAMETER = re.compile(
-    rf"[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|\"(?:[^\"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*\"))?"
-)
+_QUOTED = r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"'
+_PARAMETER = re.compile(rf"[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|{_QUOTED}))?")
 
 
 def check_name(name: str) -> str:
@@ -101,7 +100,7 @@ def check_uri(field: str, value: Any) -> str:
 
 
 def _check_uri_syntax(field: str, value: str, *, absolute: bool) -> None:
-    if not _URI_CHARS.fullmatch(value) or "%" in value and _BAD_PERCENT.search(value):
+    if not _URI_CHARS.fullmatch(value) or ("%" in value and _BAD_PERCENT.search(value)):
         raise InvalidEventError(
             field, "is not a URI reference (RFC 3986): a character is not allowed", value
         )
@@ -131,7 +130,7 @@ def _check_uri_syntax(field: str, value: str, *, absolute: bool) -> None:
     if (
         "[" in rest + fragment + userinfo
         or "]" in rest + fragment + userinfo
-        or ("[" in host or "]" in host) and not _IP_LITERAL.fullmatch(host)
+        or (("[" in host or "]" in host) and not _IP_LITERAL.fullmatch(host))
     ):
         raise InvalidEventError(field, "has '[' or ']' outside an IP literal host", value)
 
@@ -269,9 +268,7 @@ def check_context_attribute(name: str, value: Any) -> Any:
 def _check_specversion(field: str, value: Any) -> str:
     check_string(field, value)
     if value != SPECVERSION:
-        raise InvalidEventError(
-            field, f"only CloudEvents {SPECVERSION} is supported", value
-        )
+        raise InvalidEventError(field, f"only CloudEvents {SPECVERSION} is supported", value)
     return value  # type: ignore[no-any-return]
 
 

@@ -24,8 +24,13 @@ def fixture_params(kind: str, pattern: str = "*.json") -> list[Any]:
     placeholder when ``../shared`` is not there."""
     paths = fixture_paths(kind, pattern)
     if not paths:
-        return [pytest.param(None, id="no-fixtures", marks=pytest.mark.skip(
-            reason=f"../shared/fixtures/{kind} is not present"))]
+        return [
+            pytest.param(
+                None,
+                id="no-fixtures",
+                marks=pytest.mark.skip(reason=f"../shared/fixtures/{kind} is not present"),
+            )
+        ]
     return [pytest.param(p, id=p.stem) for p in paths]
 
 

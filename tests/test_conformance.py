@@ -7,7 +7,6 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
 from urllib.parse import quote
 
 import pytest
@@ -61,7 +60,9 @@ HEADER_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
 def cases(name: str) -> list[Any]:
     path = CONFORMANCE / name
     if not path.is_file():
-        return [pytest.param(None, id="no-fixtures", marks=pytest.mark.skip(reason=f"{path} absent"))]
+        return [
+            pytest.param(None, id="no-fixtures", marks=pytest.mark.skip(reason=f"{path} absent"))
+        ]
     return [pytest.param(t, id=t["id"]) for t in load_fixture(path)["tests"]]
 
 
@@ -86,9 +87,7 @@ def test_valid_event_is_accepted_with_its_attributes(case: dict[str, Any]) -> No
         expected.pop("time")
     assert got == expected
     assert event.get_data() == case["event"].get("data")
-    response = client.post(
-        "/", data=body, headers={"Content-Type": "application/cloudevents+json"}
-    )
+    response = client.post("/", data=body, headers={"Content-Type": "application/cloudevents+json"})
     assert response.status_code == 200
     assert response.json["id"] == case["event"]["id"]
 
@@ -99,9 +98,7 @@ def test_invalid_event_is_rejected_naming_the_attribute(case: dict[str, Any]) ->
     with pytest.raises(InvalidEventError) as caught:
         parse_structured(body)
     assert caught.value.field == INVALID_FIELD[case["id"]]
-    response = client.post(
-        "/", data=body, headers={"Content-Type": "application/cloudevents+json"}
-    )
+    response = client.post("/", data=body, headers={"Content-Type": "application/cloudevents+json"})
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert response.json["field"] == INVALID_FIELD[case["id"]]
@@ -170,11 +167,15 @@ def as_message(doc: dict[str, Any]) -> Message:
         event["data"] = json.loads(data) if "json" in content_type else data
         headers = {"content-type": "application/cloudevents+json"}
         return Message(headers=headers, body=json.dumps(event).encode())
-    headers = {f"ce-{k}": v for k, v in {**attributes, **extensions}.items() if k != "datacontenttype"}
+    headers = {
+        f"ce-{k}": v for k, v in {**attributes, **extensions}.items() if k != "datacontenttype"
+    }
     if "datacontenttype" in attributes:
         headers["content-type"] = attributes["datacontenttype"]
     # A conforming sender percent-encodes header values (HTTP binding 3.1.3.2).
-    headers = {k: quote(v, safe=HEADER_SAFE) if k.startswith("ce-") else v for k, v in headers.items()}
+    headers = {
+        k: quote(v, safe=HEADER_SAFE) if k.startswith("ce-") else v for k, v in headers.items()
+    }
     return Message(headers=headers, body=data.encode("utf-8"))
 
 

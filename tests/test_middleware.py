@@ -75,7 +75,11 @@ def test_binary_event_reaches_the_app_normalised() -> None:
     [(environ, body)] = app.calls
     event = environ["cloudevent"]
     assert isinstance(event, CloudEvent)
-    assert (event.get_id(), event.get_subject(), event.get_data()) == ("evt-1", "order 42", {"total": 12})
+    assert (event.get_id(), event.get_subject(), event.get_data()) == (
+        "evt-1",
+        "order 42",
+        {"total": 12},
+    )
     assert body == b'{"total": 12}'
     assert environ["CONTENT_TYPE"] == "application/json"
     assert environ["CONTENT_LENGTH"] == "13"
@@ -87,8 +91,11 @@ def test_binary_event_reaches_the_app_normalised() -> None:
 
 def test_structured_event_is_normalised_into_binary_form() -> None:
     app = Recorder()
-    post(CloudEventsMiddleware(app), json.dumps(EVENT).encode(),
-         {"Content-Type": "application/cloudevents+json", "ce-id": "ignored"})
+    post(
+        CloudEventsMiddleware(app),
+        json.dumps(EVENT).encode(),
+        {"Content-Type": "application/cloudevents+json", "ce-id": "ignored"},
+    )
     [(environ, body)] = app.calls
     assert json.loads(body) == {"total": 12}
     assert environ["CONTENT_TYPE"] == "application/json"
@@ -126,8 +133,11 @@ def test_sdk_parsing_the_normalised_request_gets_the_same_event(
     else:
         members["data"] = data
     app = Recorder()
-    post(CloudEventsMiddleware(app, mode=mode), json.dumps(members).encode(),
-         {"Content-Type": "application/cloudevents+json"})
+    post(
+        CloudEventsMiddleware(app, mode=mode),
+        json.dumps(members).encode(),
+        {"Content-Type": "application/cloudevents+json"},
+    )
     [(environ, body)] = app.calls
     ours = environ["cloudevent"]
     theirs = sdk_event(environ, body)
@@ -157,7 +167,9 @@ def test_get_passes_through_with_the_same_environ() -> None:
         start_response("200 OK", [])
         return [b"page"]
 
-    environ = EnvironBuilder("/books", method="GET", headers={"ce-specversion": "1.0"}).get_environ()
+    environ = EnvironBuilder(
+        "/books", method="GET", headers={"ce-specversion": "1.0"}
+    ).get_environ()
     snapshot = dict(environ)
     result = CloudEventsMiddleware(app)(environ, lambda *a: None)
     assert list(result) == [b"page"]
@@ -211,12 +223,25 @@ def called_never() -> Any:
         pytest.param({**BINARY_HEADERS, "ce-time": "soon"}, b"{}", 400, "time", id="bad-time"),
         pytest.param({**BINARY_HEADERS, "ce-id": ""}, b"{}", 400, "id", id="empty-id"),
         pytest.param(BINARY_HEADERS, b"{oops", 400, "data", id="bad-json-data"),
-        pytest.param({"Content-Type": "application/cloudevents+json"}, b"[]", 400, "event", id="array"),
-        pytest.param({"Content-Type": "application/cloudevents+json"}, b"\xff", 400, "body", id="utf8"),
-        pytest.param({"Content-Type": "application/cloudevents+xml"}, b"<e/>", 415, "content-type", id="xml"),
-        pytest.param({"Content-Type": "application/cloudevents+json"}, b" " * 1001, 413, "body", id="too-big"),
-        pytest.param({"Content-Type": "application/cloudevents-batch+json"},
-                     json.dumps([EVENT, {**EVENT, "id": 1}]).encode(), 400, "[1].id", id="batch"),
+        pytest.param(
+            {"Content-Type": "application/cloudevents+json"}, b"[]", 400, "event", id="array"
+        ),
+        pytest.param(
+            {"Content-Type": "application/cloudevents+json"}, b"\xff", 400, "body", id="utf8"
+        ),
+        pytest.param(
+            {"Content-Type": "application/cloudevents+xml"}, b"<e/>", 415, "content-type", id="xml"
+        ),
+        pytest.param(
+            {"Content-Type": "application/cloudevents+json"}, b" " * 1001, 413, "body", id="too-big"
+        ),
+        pytest.param(
+            {"Content-Type": "application/cloudevents-batch+json"},
+            json.dumps([EVENT, {**EVENT, "id": 1}]).encode(),
+            400,
+            "[1].id",
+            id="batch",
+        ),
     ],
 )
 def test_invalid_event_gets_problem_json_and_never_reaches_the_app(
@@ -260,6 +285,7 @@ def test_chunked_body_is_read_to_its_end() -> None:
     CloudEventsMiddleware(app)(environ, lambda *a: None)
     [(seen, body)] = app.calls
     assert seen["cloudevent"].get_data() == {"total": 12}
+    assert body == b'{"total": 12}'
 
 
 # -- batches ------------------------------------------------------------------------------
@@ -302,16 +328,24 @@ def test_batch_status_is_the_first_failure_and_every_event_is_still_tried() -> N
         return [b""]
 
     results: list[EventResult] = []
-    environ = EnvironBuilder("/", method="POST", headers=BATCH_HEADERS, data=batch("a", "b", "c")).get_environ()
+    environ = EnvironBuilder(
+        "/", method="POST", headers=BATCH_HEADERS, data=batch("a", "b", "c")
+    ).get_environ()
     environ[RESULTS] = results
     statuses: list[str] = []
     body = CloudEventsMiddleware(app)(environ, lambda status, headers: statuses.append(status))
     assert calls == ["a", "b", "c"]
     assert statuses == ["500 Internal Server Error"]
     assert json.loads(b"".join(body))["results"] == [
-        {"id": "a", "status": 200}, {"id": "b", "status": 500}, {"id": "c", "status": 409}
+        {"id": "a", "status": 200},
+        {"id": "b", "status": 500},
+        {"id": "c", "status": 409},
     ]
-    assert [(r.index, r.status, r.ok) for r in results] == [(0, 200, True), (1, 500, False), (2, 409, False)]
+    assert [(r.index, r.status, r.ok) for r in results] == [
+        (0, 200, True),
+        (1, 500, False),
+        (2, 409, False),
+    ]
     assert isinstance(results[1].exc_info[1], RuntimeError)
 
 

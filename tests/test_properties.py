@@ -18,6 +18,7 @@ from cloudevents_wsgi.spec import canonical_string
 def canonical(event: Any) -> dict[str, str]:
     return {k: canonical_string(v) for k, v in event.get_attributes().items()}
 
+
 CONTENT_TYPES = st.sampled_from(
     [
         "application/cloudevents+json",
@@ -30,13 +31,30 @@ CONTENT_TYPES = st.sampled_from(
 ) | st.text(max_size=40)
 
 HEADER_NAMES = st.sampled_from(
-    ["ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject", "ce-dataschema",
-     "ce-datacontenttype", "ce-ext", "ce-Bad", "ce-data"]
+    [
+        "ce-specversion",
+        "ce-id",
+        "ce-source",
+        "ce-type",
+        "ce-time",
+        "ce-subject",
+        "ce-dataschema",
+        "ce-datacontenttype",
+        "ce-ext",
+        "ce-Bad",
+        "ce-data",
+    ]
 )
 HEADER_VALUES = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=30)
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 EVENTISH = st.fixed_dictionaries(
@@ -53,9 +71,11 @@ EVENTISH = st.fixed_dictionaries(
         "ext": JSON,
     },
 )
-BODIES = st.binary(max_size=200) | EVENTISH.map(lambda e: json.dumps(e).encode()) | st.lists(
-    EVENTISH, max_size=3
-).map(lambda b: json.dumps(b).encode())
+BODIES = (
+    st.binary(max_size=200)
+    | EVENTISH.map(lambda e: json.dumps(e).encode())
+    | st.lists(EVENTISH, max_size=3).map(lambda b: json.dumps(b).encode())
+)
 
 
 def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -92,8 +112,20 @@ def test_arbitrary_requests_never_raise_and_never_get_5xx(
 
 
 NAMES = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=8).filter(
-    lambda n: n not in ("data", "specversion", "id", "source", "type", "time", "subject",
-                        "dataschema", "datacontenttype")
+    lambda n: (
+        n
+        not in (
+            "data",
+            "specversion",
+            "id",
+            "source",
+            "type",
+            "time",
+            "subject",
+            "dataschema",
+            "datacontenttype",
+        )
+    )
 )
 SAFE_TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co")), min_size=1, max_size=20
@@ -104,15 +136,22 @@ SAFE_TEXT = st.text(
 @given(
     event_id=SAFE_TEXT,
     subject=SAFE_TEXT,
-    extensions=st.dictionaries(NAMES, SAFE_TEXT | st.booleans() | st.integers(-(2**31), 2**31 - 1), max_size=3),
+    extensions=st.dictionaries(
+        NAMES, SAFE_TEXT | st.booleans() | st.integers(-(2**31), 2**31 - 1), max_size=3
+    ),
     data=JSON,
 )
 def test_binary_and_structured_round_trips_agree(
     event_id: str, subject: str, extensions: dict[str, Any], data: Any
 ) -> None:
     event = {
-        "specversion": "1.0", "id": event_id, "source": "/s", "type": "t", "subject": subject,
-        "time": "2021-06-01T12:00:00.25+02:00", "datacontenttype": "application/json",
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "/s",
+        "type": "t",
+        "subject": subject,
+        "time": "2021-06-01T12:00:00.25+02:00",
+        "datacontenttype": "application/json",
         **extensions,
     }
     if data is not None:
@@ -126,7 +165,9 @@ def test_binary_and_structured_round_trips_agree(
 
     for mode in ("binary", "structured"):
         environ = EnvironBuilder(
-            "/", method="POST", data=json.dumps(event).encode(),
+            "/",
+            method="POST",
+            data=json.dumps(event).encode(),
             content_type="application/cloudevents+json",
         ).get_environ()
         CloudEventsMiddleware(keep, mode=mode)(environ, lambda *a: None)
@@ -134,12 +175,19 @@ def test_binary_and_structured_round_trips_agree(
     # The binary form, parsed again by the middleware, gives the same event...
     again: list[Any] = []
     environ = EnvironBuilder("/", method="POST", data=binary_body).get_environ()
-    environ.update({k: v for k, v in binary_env.items() if k.startswith("HTTP_CE_") or k == "CONTENT_TYPE"})
-    CloudEventsMiddleware(lambda e, s: again.append(e["cloudevent"]) or [])(environ, lambda *a: None)
+    environ.update(
+        {k: v for k, v in binary_env.items() if k.startswith("HTTP_CE_") or k == "CONTENT_TYPE"}
+    )
+    CloudEventsMiddleware(lambda e, s: again.append(e["cloudevent"]) or [])(
+        environ, lambda *a: None
+    )
     # ...and so does the structured form.
-    environ = EnvironBuilder("/", method="POST", data=structured_body,
-                             content_type=structured_env["CONTENT_TYPE"]).get_environ()
-    CloudEventsMiddleware(lambda e, s: again.append(e["cloudevent"]) or [])(environ, lambda *a: None)
+    environ = EnvironBuilder(
+        "/", method="POST", data=structured_body, content_type=structured_env["CONTENT_TYPE"]
+    ).get_environ()
+    CloudEventsMiddleware(lambda e, s: again.append(e["cloudevent"]) or [])(
+        environ, lambda *a: None
+    )
     original = binary_env["cloudevent"]
     from_binary, from_structured = again
     assert from_structured == original

@@ -202,9 +202,7 @@ def test_binary_typed_attributes_are_checked(header: str, value: str) -> None:
         pytest.param("application/json", b"", None, id="empty-body"),
     ],
 )
-def test_binary_data_follows_the_content_type(
-    content_type: str, body: bytes, data: Any
-) -> None:
+def test_binary_data_follows_the_content_type(content_type: str, body: bytes, data: Any) -> None:
     assert binary(content_type=content_type, body=body).get_data() == data
 
 
@@ -293,15 +291,23 @@ def test_null_attribute_is_unset() -> None:
         pytest.param({"dataschema": "/relative"}, "dataschema", id="dataschema-relative"),
         pytest.param({"time": "2018-02-30T00:00:00Z"}, "time", id="time-no-such-day"),
         pytest.param({"time": "2018-04-05T24:00:00Z"}, "time", id="time-hour-24"),
-        pytest.param({"time": "２０１８-04-05T00:00:00Z"}, "time", id="time-non-ascii-digits"),
+        pytest.param(
+            {"time": "\uff12\uff10\uff11\uff18-04-05T00:00:00Z"}, "time", id="time-non-ascii-digits"
+        ),
         pytest.param({"time": 1522949460}, "time", id="time-number"),
         pytest.param({"data": 1, "data_base64": "AA=="}, "data_base64", id="data-and-base64"),
-        pytest.param({"datacontenttype": "text/plain; charset=\"x"}, "datacontenttype", id="ct-quote"),
+        pytest.param(
+            {"datacontenttype": 'text/plain; charset="x'}, "datacontenttype", id="ct-quote"
+        ),
         pytest.param({"data": "x", "specversion": "0.3"}, "specversion", id="specversion-0.3"),
-        pytest.param({"extensionnametoolongbutthatisonlyashould": True, "x_y": 1}, "x_y", id="name"),
+        pytest.param(
+            {"extensionnametoolongbutthatisonlyashould": True, "x_y": 1}, "x_y", id="name"
+        ),
     ],
 )
-def test_structured_type_system_violations_are_rejected(members: dict[str, Any], field: str) -> None:
+def test_structured_type_system_violations_are_rejected(
+    members: dict[str, Any], field: str
+) -> None:
     assert rejected(structured, **members).field == field
 
 
@@ -311,7 +317,9 @@ def test_structured_type_system_violations_are_rejected(members: dict[str, Any],
         pytest.param({"ext": True}, "ext", True, id="boolean"),
         pytest.param({"ext": 2**31 - 1}, "ext", 2**31 - 1, id="integer-max"),
         pytest.param({"ext": -(2**31)}, "ext", -(2**31), id="integer-min"),
-        pytest.param({"source": "urn:event:from-myapi"}, "source", "urn:event:from-myapi", id="urn"),
+        pytest.param(
+            {"source": "urn:event:from-myapi"}, "source", "urn:event:from-myapi", id="urn"
+        ),
         pytest.param({"source": "//[::1]:8080/p"}, "source", "//[::1]:8080/p", id="ipv6-host"),
         pytest.param({"source": "a/b%20c?q#f"}, "source", "a/b%20c?q#f", id="relative"),
         pytest.param(
