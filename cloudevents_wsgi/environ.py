@@ -172,7 +172,7 @@ def normalise_binary(
     unquote or decode) is already canonical and stays; the rest (quoted
     strings, raw UTF-8, needless percent-encoding) are written anew.
     """
-    attributes = event.get_attributes()
+    attributes = event._attributes
     for attribute, raw in raw_headers:
         value = attributes[attribute]
         if value is not raw and (attribute != "time" or not _PLAIN(raw)):

@@ -307,6 +307,15 @@ def load_json(field: str, body: bytes, charset: str = "utf-8") -> Any:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
+        try:
+            # The scanner alone, when the text is one value with no white
+            # space around it (the usual case); else the decoder, which also
+            # explains what is wrong.
+            value, end = _SCAN(text, 0)
+            if end == len(text):
+                return value
+        except StopIteration:
+            pass
         return _JSON.decode(text)
     except RecursionError:
         raise InvalidEventError(field, "is nested too deeply") from None
@@ -330,6 +339,7 @@ def _reject_constant(name: str) -> Any:
 
 
 _JSON = json.JSONDecoder(parse_constant=_reject_constant)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]
 
 
 def _kind(value: Any) -> str:

@@ -1,0 +1,180 @@
+"""What the AWS adapters share: reading fields with errors that name their
+path, AWS's time formats, and data that is JSON or text.
+
+Private to the package; the adapters' public surface is their modules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Final
+from urllib.parse import quote
+
+from .. import spec
+from ..errors import InvalidEventError
+from ..event import CloudEvent
+
+JSON: Final = "application/json"
+TEXT: Final = "text/plain; charset=utf-8"
+OCTETS: Final = "application/octet-stream"
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# What a URI reference may hold unencoded, less "%" (so that a "%" in a native
+# value is encoded, not mistaken for an escape), "#" (a native name never
+# holds a fragment) and "[" "]" (only legal around an IP literal).
+_URI_SAFE: Final = "-._~:/?@!$&'()*+,;="
+
+
+def path_join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def first_record_from(payload: Any, event_source: str, key: str = "eventSource") -> bool:
+    """Whether ``payload["Records"][0][key] == event_source``; never raises."""
+    if not isinstance(payload, dict):
+        return False
+    records = payload.get("Records")
+    if not isinstance(records, list) or not records or not isinstance(records[0], dict):
+        return False
+    value = records[0].get(key)
+    return isinstance(value, str) and value == event_source
+
+
+def obj(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidEventError(
+            where or "(payload)", f"must be an object, not {spec.json_type(value)}", value
+        )
+    return value
+
+
+def member(container: dict[str, Any], key: str, where: str) -> Any:
+    if key not in container:
+        raise InvalidEventError(path_join(where, key), "is missing")
+    return container[key]
+
+
+def obj_member(container: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    return obj(member(container, key, where), path_join(where, key))
+
+
+def optional_string(container: dict[str, Any], key: str, where: str) -> str | None:
+    """A string member, or ``None`` when it is absent or JSON null."""
+    value = container.get(key)
+    return None if value is None else _check_string(path_join(where, key), value)
+
+
+def string(container: dict[str, Any], key: str, where: str) -> str:
+    """A string member that must be there."""
+    if container.get(key) is None:
+        raise InvalidEventError(path_join(where, key), "is missing")
+    return _check_string(path_join(where, key), container[key])
+
+
+def _check_string(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidEventError(field, f"must be a string, not {spec.json_type(value)}", value)
+    return value
+
+
+def records(payload: Any, where: str = "") -> list[dict[str, Any]]:
+    """The non-empty ``Records`` array of objects of a Lambda event."""
+    body = obj(payload, where)
+    key = path_join(where, "Records")
+    items = member(body, "Records", where)
+    if not isinstance(items, list):
+        raise InvalidEventError(key, f"must be an array, not {spec.json_type(items)}", items)
+    if not items:
+        raise InvalidEventError(key, "must not be empty", items)
+    return [obj(item, f"{key}[{index}]") for index, item in enumerate(items)]
+
+
+def timestamp(container: dict[str, Any], key: str, where: str) -> datetime | None:
+    """An RFC 3339 member (AWS writes ``2019-09-03T19:37:27.192Z``)."""
+    value = container.get(key)
+    if value is None:
+        return None
+    return spec.parse_timestamp(path_join(where, key), value)
+
+
+def epoch(field: str, value: Any, *, scale: int) -> datetime:
+    """Seconds (``scale=1``) or milliseconds (``scale=1000``) since the epoch.
+
+    A number, or a string of digits (SQS sends ``"1545082649636"``); digits
+    below the microsecond are cut, as :func:`spec.parse_timestamp` does.
+    """
+    if isinstance(value, str):
+        if not value.isascii() or not value.isdigit():
+            raise InvalidEventError(field, "must be a number of epoch units in digits", value)
+        number = Decimal(value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        # repr() of a float is the shortest text that reads back the same,
+        # which is what the JSON said.
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise InvalidEventError(field, "must be a finite number", value)
+    else:
+        raise InvalidEventError(field, f"must be a number, not {spec.json_type(value)}", value)
+    micros = int(number * 1_000_000 / scale)
+    try:
+        return _EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise InvalidEventError(field, "is out of the range of dates", value) from None
+
+
+def json_or_text(text: str) -> tuple[Any, str]:
+    """Text that holds a JSON object or array becomes that JSON; other text
+    (including bare scalars such as ``42``, which are more often text that
+    looks like a number than JSON) stays text."""
+    stripped = text.lstrip(" \t\r\n")
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(text, parse_constant=_reject_constant), JSON
+        except (ValueError, RecursionError):
+            pass
+    return text, TEXT
+
+
+def json_or_bytes(raw: bytes) -> tuple[Any, str]:
+    """Bytes that are UTF-8 JSON (an object or array) become that JSON; other
+    bytes stay bytes."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw, OCTETS
+    data, content_type = json_or_text(text)
+    return (data, JSON) if content_type == JSON else (raw, OCTETS)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def source_reference(value: str) -> str:
+    """A native name or ARN as a URI reference: characters a URI reference
+    cannot hold are percent-encoded (UTF-8); everything else is kept."""
+    return quote(value, safe=_URI_SAFE)
+
+
+def event(attributes: Mapping[str, Any], data: Any, paths: Mapping[str, str]) -> CloudEvent:
+    """A :class:`CloudEvent`; an invalid attribute is reported under the native
+    field it came from (``paths`` maps attribute names to field paths)."""
+    try:
+        return CloudEvent(attributes, data)
+    except InvalidEventError as exc:
+        field = paths.get(exc.field)
+        if field is None:
+            raise
+        raise InvalidEventError(field, exc.reason, exc.value) from None
+
+
+def prefixed(prefix: str, function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, its errors naming their fields under ``prefix``."""
+    try:
+        return function(*args)
+    except InvalidEventError as exc:
+        raise exc.within(prefix) from None

@@ -1,0 +1,133 @@
+"""Amazon S3 event notifications to CloudEvents.
+
+A notification (``{"Records": [{"eventSource": "aws:s3", ...}]}``) becomes
+one CloudEvent per record, following the CloudEvents adapter
+https://github.com/cloudevents/spec/blob/main/cloudevents/adapters/aws-s3.md
+for the record format documented at
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+
+==============  ==========================================================
+``type``        ``com.amazonaws.s3.`` + ``eventName`` (``ObjectCreated:Put``)
+``source``      ``eventSource`` + ``.`` + ``awsRegion`` + ``.`` + bucket name
+``id``          ``x-amz-request-id`` + ``.`` + ``x-amz-id-2``
+``subject``     the object key, URL-decoded
+``time``        ``eventTime``
+data            the record (``application/json``)
+==============  ==========================================================
+
+Object keys arrive form-encoded (``+`` for a space, then ``%XX`` escapes of
+UTF-8), so ``New+File.jpg`` is the key ``New File.jpg``. Some samples (AWS's
+own documentation of replication and restore events) write ``eventName`` with
+the ``s3:`` prefix of the notification *configuration*
+(``s3:ObjectRestore:Completed``); the prefix is dropped, so both spellings give
+``com.amazonaws.s3.ObjectRestore:Completed``.
+
+The ``s3:TestEvent`` S3 sends when a notification is configured
+(``{"Service": "Amazon S3", "Event": "s3:TestEvent", ...}``) has no region and
+no records; it becomes one CloudEvent of type ``com.amazonaws.s3.TestEvent``,
+source ``aws:s3.`` + ``Bucket``, id ``RequestId`` + ``.`` + ``HostId``, time
+``Time``, no subject, and the whole test event as data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import unquote_plus
+
+from ..errors import InvalidEventError
+from ..message import Message
+from . import _aws
+from .base import Converted
+
+__all__ = ["ADAPTER", "S3Adapter"]
+
+TYPE_PREFIX: Final = "com.amazonaws.s3."
+EVENT_SOURCE: Final = "aws:s3"
+# The prefix of configuration event names, sometimes seen in eventName.
+CONFIGURATION_PREFIX: Final = "s3:"
+
+TEST_EVENT: Final = {"Service": "Amazon S3", "Event": "s3:TestEvent"}
+TEST_EVENT_SOURCE_PREFIX: Final = "aws:s3."
+
+
+class S3Adapter:
+    """S3 event notifications (and the ``s3:TestEvent``)."""
+
+    name = "aws.s3"
+
+    def matches(self, payload: Any, message: Message) -> bool:
+        return _aws.first_record_from(payload, EVENT_SOURCE) or _is_test_event(payload)
+
+    def convert(self, payload: Any, message: Message) -> list[Converted]:
+        if _is_test_event(payload):
+            return [_test_event(payload)]
+        return [
+            _record(record, f"Records[{index}]")
+            for index, record in enumerate(_aws.records(payload))
+        ]
+
+
+def _is_test_event(payload: Any) -> bool:
+    return isinstance(payload, dict) and all(
+        payload.get(key) == value for key, value in TEST_EVENT.items()
+    )
+
+
+def _record(record: dict[str, Any], where: str) -> Converted:
+    event_source = _aws.string(record, "eventSource", where)
+    if event_source != EVENT_SOURCE:
+        raise InvalidEventError(
+            f"{where}.eventSource", f"must be {EVENT_SOURCE!r} in an S3 notification", event_source
+        )
+    region = _aws.string(record, "awsRegion", where)
+    event_name = _aws.string(record, "eventName", where)
+    s3 = _aws.obj_member(record, "s3", where)
+    bucket = _aws.obj_member(s3, "bucket", f"{where}.s3")
+    bucket_name = _aws.string(bucket, "name", f"{where}.s3.bucket")
+    s3_object = _aws.obj_member(s3, "object", f"{where}.s3")
+    key_path = f"{where}.s3.object.key"
+    key = _aws.string(s3_object, "key", f"{where}.s3.object")
+    response = _aws.obj_member(record, "responseElements", where)
+    request_id = _aws.string(response, "x-amz-request-id", f"{where}.responseElements")
+    host_id = _aws.string(response, "x-amz-id-2", f"{where}.responseElements")
+    try:
+        subject = unquote_plus(key, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidEventError(key_path, "is not a URL-encoded UTF-8 object key", key) from None
+    if event_name.startswith(CONFIGURATION_PREFIX):
+        event_name = event_name[len(CONFIGURATION_PREFIX) :]
+    if not event_name:
+        raise InvalidEventError(f"{where}.eventName", "must name the event", record["eventName"])
+    attributes = {
+        "type": TYPE_PREFIX + event_name,
+        "source": _aws.source_reference(f"{event_source}.{region}.{bucket_name}"),
+        "id": f"{request_id}.{host_id}",
+        "subject": subject,
+        "time": _aws.timestamp(record, "eventTime", where),
+        "datacontenttype": _aws.JSON,
+    }
+    paths = {
+        "type": f"{where}.eventName",
+        "source": f"{where}.s3.bucket.name",
+        "id": f"{where}.responseElements.x-amz-request-id",
+        "subject": key_path,
+    }
+    return Converted(_aws.event(attributes, record, paths), record)
+
+
+def _test_event(payload: dict[str, Any]) -> Converted:
+    bucket = _aws.string(payload, "Bucket", "")
+    request_id = _aws.string(payload, "RequestId", "")
+    host_id = _aws.string(payload, "HostId", "")
+    attributes = {
+        "type": TYPE_PREFIX + payload["Event"][len(CONFIGURATION_PREFIX) :],
+        "source": _aws.source_reference(TEST_EVENT_SOURCE_PREFIX + bucket),
+        "id": f"{request_id}.{host_id}",
+        "time": _aws.timestamp(payload, "Time", ""),
+        "datacontenttype": _aws.JSON,
+    }
+    paths = {"source": "Bucket", "id": "RequestId"}
+    return Converted(_aws.event(attributes, payload, paths), payload)
+
+
+ADAPTER: Final = S3Adapter()

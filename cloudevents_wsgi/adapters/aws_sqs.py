@@ -1,0 +1,112 @@
+"""Amazon SQS messages (Lambda event source) to CloudEvents.
+
+``{"Records": [{"eventSource": "aws:sqs", "messageId": ..., "body": ...}]}``
+(https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html) becomes one
+CloudEvent per message:
+
+==============  ===============================================================
+``type``        ``com.amazonaws.sqs.message``
+``source``      ``eventSourceARN`` (the queue)
+``id``          ``messageId``
+``time``        ``attributes.SentTimestamp`` (epoch milliseconds), in UTC
+data            ``body``: JSON (``application/json``) when it is a JSON object
+                or array, else the text (``text/plain``)
+==============  ===============================================================
+
+There is no subject. Every event made from a message carries the message's
+``messageId`` as its ``record_id``, so that a failure is reported against the
+right message in ``batchItemFailures``.
+
+Envelopes nest: when a body is an S3 notification, an SNS message document
+(SNS to SQS without raw delivery; which in turn may hold an S3 notification),
+or an EventBridge event, the innermost events become the CloudEvents, unless
+the adapter is built with ``unwrap=False``. They are converted by the S3, SNS
+and EventBridge adapters, exactly as if they had arrived on their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Final
+
+from ..errors import InvalidEventError
+from ..message import Message
+from . import _aws, aws_eventbridge, aws_s3, aws_sns
+from .base import Adapter, Converted
+
+__all__ = ["ADAPTER", "SQSAdapter"]
+
+TYPE: Final = "com.amazonaws.sqs.message"
+EVENT_SOURCE: Final = "aws:sqs"
+
+# The envelopes an SQS body may hold, tried in this order (each recognises
+# only its own kind, so the order never decides).
+NESTED: Final[tuple[Adapter, ...]] = (
+    aws_s3.ADAPTER,
+    aws_sns.ADAPTER,
+    aws_eventbridge.ADAPTER,
+)
+
+_NO_HEADERS: Final = Message()
+
+
+class SQSAdapter:
+    """SQS messages delivered to Lambda.
+
+    ``unwrap=False`` keeps every SQS message as an event of its own, whatever
+    its body holds.
+    """
+
+    name = "aws.sqs"
+
+    def __init__(self, *, unwrap: bool = True) -> None:
+        self.unwrap = unwrap
+
+    def matches(self, payload: Any, message: Message) -> bool:
+        return _aws.first_record_from(payload, EVENT_SOURCE)
+
+    def convert(self, payload: Any, message: Message) -> list[Converted]:
+        converted: list[Converted] = []
+        for index, record in enumerate(_aws.records(payload)):
+            converted += self._record(record, f"Records[{index}]")
+        return converted
+
+    def _record(self, record: dict[str, Any], where: str) -> list[Converted]:
+        event_source = _aws.string(record, "eventSource", where)
+        if event_source != EVENT_SOURCE:
+            raise InvalidEventError(
+                f"{where}.eventSource", f"must be {EVENT_SOURCE!r}", event_source
+            )
+        message_id = _aws.string(record, "messageId", where)
+        body = _aws.string(record, "body", where)
+        data, content_type = _aws.json_or_text(body)
+        if self.unwrap and content_type == _aws.JSON:
+            for adapter in NESTED:
+                if adapter.matches(data, _NO_HEADERS):
+                    inner: list[Converted] = _aws.prefixed(
+                        f"{where}.body.", adapter.convert, data, _NO_HEADERS
+                    )
+                    return [dataclasses.replace(item, record_id=message_id) for item in inner]
+        attributes = {
+            "type": TYPE,
+            "source": _aws.source_reference(_aws.string(record, "eventSourceARN", where)),
+            "id": message_id,
+            "time": _sent(record, where),
+            "datacontenttype": content_type,
+        }
+        paths = {"source": f"{where}.eventSourceARN", "id": f"{where}.messageId"}
+        return [Converted(_aws.event(attributes, data, paths), record, message_id)]
+
+
+def _sent(record: dict[str, Any], where: str) -> Any:
+    attributes = record.get("attributes")
+    if attributes is None:
+        return None
+    attributes = _aws.obj(attributes, f"{where}.attributes")
+    sent = attributes.get("SentTimestamp")
+    if sent is None:
+        return None
+    return _aws.epoch(f"{where}.attributes.SentTimestamp", sent, scale=1000)
+
+
+ADAPTER: Final = SQSAdapter()
