@@ -333,7 +333,7 @@ def http_event_kind(event: Any) -> str | None:
         return None
     if event.get("version") == "2.0" and isinstance(context.get("http"), dict):
         domain = context.get("domainName")
-        if isinstance(domain, str) and _LAMBDA_URL_HOST.search(domain):
+        if isinstance(domain, str) and ".lambda-url." in domain and _LAMBDA_URL_HOST.search(domain):
             return FUNCTION_URL
         return HTTP_API
     if not isinstance(event.get("httpMethod"), str) or not isinstance(event.get("path"), str):
@@ -496,26 +496,25 @@ def _v2_environ(event: dict[str, Any], *, stage_in_path: bool) -> dict[str, Any]
     http = context["http"]
     path = event.get("rawPath") or http.get("path") or "/"
     script_name, path = _stage_mount(path, context) if stage_in_path else ("", path)
-    headers = [(k, v) for k, v in (event.get("headers") or {}).items() if v is not None]
-    cookies = event.get("cookies")
-    if cookies:
-        # Payload 2.0 moves the Cookie header into this list (function URLs may
-        # keep both): the list is the whole of it.
-        headers = [(k, v) for k, v in headers if k.lower() != "cookie"]
-        headers.append(("cookie", "; ".join(cookies)))
     source = http.get("sourceIp")
-    return _environ(
+    environ = _environ(
         method=http.get("method") or "GET",
         script_name=script_name,
         path=path,
         query=event.get("rawQueryString") or "",
-        headers=headers,
+        headers=(event.get("headers") or {}).items(),
         body=_body(event),
         remote_addr=source if isinstance(source, str) else None,
         protocol=http.get("protocol"),
         default_scheme="https",
         domain=context.get("domainName"),
     )
+    cookies = event.get("cookies")
+    if cookies:
+        # Payload 2.0 moves the Cookie header into this list (function URLs may
+        # keep both): the list is the whole of it.
+        environ["HTTP_COOKIE"] = "; ".join(cookies)
+    return environ
 
 
 def _body(event: dict[str, Any]) -> bytes:
@@ -542,7 +541,7 @@ def _environ(
     script_name: str,
     path: str,
     query: str,
-    headers: list[tuple[str, str]],
+    headers: Iterable[tuple[str, str | None]],
     body: bytes,
     remote_addr: str | None,
     protocol: Any,
@@ -564,22 +563,19 @@ def _environ(
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
+    keys = _HEADER_KEYS
     for name, value in headers:
-        if "_" in name:
-            # "X_Forwarded_For" would pass for X-Forwarded-For: dropped, as
-            # gunicorn and nginx do.
+        key = keys.get(name)
+        if key is None:
+            key = _header_key(name)
+        if not key or value is None:
             continue
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_LENGTH":
-            continue  # the body is what counts (one sample announces 41 bytes, sends none)
-        if key == "CONTENT_TYPE":
+        if key not in environ:
             environ[key] = value
-            continue
-        key = "HTTP_" + key
-        if key in environ:
-            environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
+        elif key == "CONTENT_TYPE":
+            environ[key] = value
         else:
-            environ[key] = value
+            environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
     if remote_addr:
         environ["REMOTE_ADDR"] = remote_addr
     scheme = _last_entry(environ.get("HTTP_X_FORWARDED_PROTO")).lower()
@@ -595,14 +591,40 @@ def _environ(
     return environ
 
 
+# Header name -> environ key ("" for a header that is dropped). Names repeat
+# from one request to the next; the cache is bounded, as clients choose them.
+_HEADER_KEYS: dict[str, str] = {}
+_HEADER_KEYS_MAX: Final = 512
+
+
+def _header_key(name: str) -> str:
+    if "_" in name:
+        # "X_Forwarded_For" would pass for X-Forwarded-For: dropped, as
+        # gunicorn and nginx do.
+        key = ""
+    else:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            key = ""  # the body is what counts (one sample announces 41 bytes, sends none)
+        elif key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+    if len(_HEADER_KEYS) < _HEADER_KEYS_MAX:
+        _HEADER_KEYS[name] = key
+    return key
+
+
 def _wsgi_path(path: str) -> str:
     # PEP 3333: the percent-decoded bytes, as a latin-1 string.
+    if "%" not in path and path.isascii():
+        return path
     return unquote_to_bytes(path).decode("latin-1")
 
 
 def _last_entry(value: str | None) -> str:
     # Proxies append: the rightmost entry is the one AWS added.
-    return value.rsplit(",", 1)[-1].strip() if value else ""
+    if not value:
+        return ""
+    return (value.rsplit(",", 1)[-1] if "," in value else value).strip()
 
 
 def _host_name(host: str) -> str:
@@ -624,11 +646,16 @@ def _http_answer(
     if kind in (HTTP_API, FUNCTION_URL):
         headers: dict[str, str] = {}
         cookies: list[str] = []
-        for name, values in _grouped(response.headers).items():
-            if name.lower() == "set-cookie":
-                cookies.extend(values)
+        spelling: dict[str, str] = {}  # names compared without case, first spelling kept
+        for name, value in response.headers:
+            lower = name.lower()
+            if lower == "set-cookie":
+                cookies.append(value)
+            elif lower in spelling:
+                headers[spelling[lower]] += "," + value
             else:
-                headers[name] = ",".join(values)
+                spelling[lower] = name
+                headers[name] = value
         answer["headers"] = headers
         if cookies:
             answer["cookies"] = cookies
@@ -687,6 +714,9 @@ def _phrase(code: int) -> str:
 # -- running the app ----------------------------------------------------------------
 
 
+_STATUS_LINE = re.compile(r"[1-5][0-9][0-9]( |\Z)").match
+
+
 class _Response:
     """What the app answered: a buffering WSGI server's side of start_response."""
 
@@ -714,7 +744,7 @@ class _Response:
                 exc_info = None
         elif self.status:
             raise RuntimeError("start_response called a second time without exc_info")
-        if not isinstance(status, str) or not re.match(r"[1-5][0-9][0-9]( |\Z)", status):
+        if not isinstance(status, str) or not _STATUS_LINE(status):
             raise ValueError(f"not a WSGI status line: {status!r}")
         self.status = status
         self.headers = list(headers)

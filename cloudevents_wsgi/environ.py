@@ -33,7 +33,6 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -95,6 +94,15 @@ class EventResult:
 
 def encode_header_value(value: Any) -> str:
     """An attribute's canonical string, percent-encoded for an HTTP header."""
+    if (
+        type(value) is str
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+        and '"' not in value
+        and "%" not in value
+    ):
+        return value  # nothing to encode: the usual case
     text = spec.canonical_string(value)
     if _NEEDS_ENCODING.search(text) is None:
         return text
@@ -117,14 +125,17 @@ def data_bytes(event: CloudEvent) -> bytes:
         json_data = spec.is_json(essence)
     if isinstance(data, str) and not json_data:
         return data.encode(charset)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(charset)
+    return _JSON.encode(data).encode(charset)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def event_to_json(event: CloudEvent) -> dict[str, Any]:
     """The event as a JSON-format object (``data`` or ``data_base64``)."""
-    obj: dict[str, Any] = {}
-    for name, value in event.get_attributes().items():
-        obj[name] = spec.format_timestamp(value) if isinstance(value, datetime) else value
+    obj = event.get_attributes()
+    if "time" in obj:
+        obj["time"] = event.time_text()
     data = event.get_data()
     if isinstance(data, (bytes, bytearray)):
         obj["data_base64"] = base64.b64encode(data).decode("ascii")
@@ -134,7 +145,7 @@ def event_to_json(event: CloudEvent) -> dict[str, Any]:
 
 
 def _clear_event_keys(environ: dict[str, Any]) -> None:
-    for key in [k for k in environ if k.startswith("HTTP_CE_")]:
+    for key in [k for k in environ if k[:8] == "HTTP_CE_"]:
         del environ[key]
     environ.pop("CONTENT_TYPE", None)
     environ.pop("HTTP_CONTENT_TYPE", None)
@@ -147,16 +158,23 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     kept byte for byte); by default it is serialised from the event.
     """
     _clear_event_keys(environ)
-    for name, value in event.get_attributes().items():
+    for name, value in event._attributes.items():
         if name == "datacontenttype":
             environ["CONTENT_TYPE"] = value
+        elif name == "time":
+            environ["HTTP_CE_TIME"] = event.time_text()
         else:
-            environ["HTTP_CE_" + name.upper()] = encode_header_value(value)
+            environ[_HEADER_KEYS.get(name) or "HTTP_CE_" + name.upper()] = encode_header_value(
+                value
+            )
     if body is None:
         body = data_bytes(event)
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ[CLOUDEVENT] = event
+
+
+_HEADER_KEYS: Final = {name: "HTTP_CE_" + name.upper() for name in spec.REQUIRED + spec.OPTIONAL}
 
 
 def normalise_binary(
@@ -189,7 +207,7 @@ _PLAIN = re.compile(r"[\x21\x23\x24\x26-\x7e]+").fullmatch
 def write_structured(environ: dict[str, Any], event: CloudEvent) -> None:
     """Put ``event`` into ``environ`` in structured content mode (JSON format)."""
     _clear_event_keys(environ)
-    body = json.dumps(event_to_json(event), ensure_ascii=False, separators=(",", ":")).encode()
+    body = _JSON.encode(event_to_json(event)).encode()
     environ["CONTENT_TYPE"] = STRUCTURED_TYPE
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))

@@ -28,7 +28,7 @@ class CloudEvent:
     or ``bytes``. Invalid attributes raise :class:`InvalidEventError`.
     """
 
-    __slots__ = ("_attributes", "_data")
+    __slots__ = ("_attributes", "_data", "_time_text")
 
     def __init__(self, attributes: Mapping[str, Any], data: Any = None) -> None:
         checked: dict[str, Any] = {"specversion": spec.SPECVERSION}
@@ -44,14 +44,33 @@ class CloudEvent:
                 raise InvalidEventError(name, "is a required attribute and is missing")
         self._attributes = checked
         self._data = data
+        time = attributes.get("time")
+        self._time_text = time if isinstance(time, str) else None
 
     @classmethod
-    def _checked(cls, attributes: dict[str, Any], data: Any) -> CloudEvent:
-        """Build from attributes the receiver has already checked."""
+    def _checked(
+        cls, attributes: dict[str, Any], data: Any, time_text: str | None = None
+    ) -> CloudEvent:
+        """Build from attributes the receiver has already checked.
+
+        ``time_text`` is the text ``time`` was read from, kept so that the
+        event is written out again as it came (to the nanosecond) when that
+        text is in the usual RFC 3339 spelling.
+        """
         event = cls.__new__(cls)
         event._attributes = attributes
         event._data = data
+        event._time_text = time_text
         return event
+
+    def time_text(self) -> str | None:
+        """``time`` as RFC 3339 text, as it arrived when it did; None if unset."""
+        time = self._attributes.get("time")
+        if time is not None and self._time_text is not None:
+            text = spec.timestamp_text(self._time_text)
+            if text is not None:
+                return text
+        return None if time is None else spec.format_timestamp(time)
 
     def get_id(self) -> str:
         return self._attributes["id"]  # type: ignore[no-any-return]

@@ -120,7 +120,10 @@ def parse_binary(
         and "" not in raws
     )
     attributes: dict[str, Any] = {}
+    time_text = None
     for attribute, raw in headers:
+        if attribute == "time":
+            time_text = raw
         if plain and attribute in _VALID_NAMES:
             # Printable ASCII, nothing to decode: a non-empty, valid String.
             checker = _PLAIN_CHECKERS.get(attribute)
@@ -153,7 +156,7 @@ def parse_binary(
             data = _binary_data(essence, params, body)
     elif body:
         data = body
-    return CloudEvent._checked(attributes, data)
+    return CloudEvent._checked(attributes, data, time_text)
 
 
 _NAME = re.compile(r"[a-z0-9]+").fullmatch
@@ -275,18 +278,40 @@ def event_from_json(obj: Any) -> CloudEvent:
         elif name == "data_base64":
             data_base64 = value
         else:
-            attributes[name] = value
-    for name in spec.REQUIRED:
-        if name not in attributes:
-            raise InvalidEventError(name, "is a required attribute and is missing")
-    for name, value in attributes.items():
-        spec.check_name(name)
-        attributes[name] = spec.check_context_attribute(name, value)
+            if name not in _VALID_NAMES:
+                spec.check_name(name)
+            checker = _JSON_CHECKERS.get(name)
+            attributes[name] = (
+                checker(name, value) if checker is not None else spec.check_extension(name, value)
+            )
+    if len(attributes) < 4 or not attributes.keys() >= _REQUIRED:
+        for name in spec.REQUIRED:
+            if name not in attributes:
+                raise InvalidEventError(name, "is a required attribute and is missing")
     if data_base64 is not None:
         if data is not None:
             raise InvalidEventError("data_base64", "an event has data or data_base64, never both")
         data = _decode_base64("data_base64", data_base64)
-    return CloudEvent._checked(attributes, data)
+    time = obj.get("time")
+    return CloudEvent._checked(attributes, data, time if type(time) is str else None)
+
+
+def _json_specversion(field: str, value: Any) -> str:
+    return value if value == spec.SPECVERSION else spec.check_context_attribute(field, value)  # type: ignore[no-any-return]
+
+
+# The JSON format gives each attribute its JSON type; these are checked (and
+# time parsed) by name, extensions by the type of their value.
+_JSON_CHECKERS: Final[dict[str, Callable[[str, Any], Any]]] = {
+    "specversion": _json_specversion,
+    "id": spec.check_non_empty,
+    "source": spec.check_uri_reference,
+    "type": spec.check_non_empty,
+    "datacontenttype": spec.check_context_attribute,
+    "dataschema": spec.check_uri,
+    "subject": spec.check_non_empty,
+    "time": spec.parse_timestamp,
+}
 
 
 def _decode_base64(field: str, value: Any) -> bytes:

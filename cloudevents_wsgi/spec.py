@@ -183,6 +183,11 @@ _TIMESTAMP_FAST = re.compile(
 ).fullmatch
 
 
+def timestamp_text(value: str) -> str | None:
+    """``value`` if it is RFC 3339 in the usual spelling (``T``, ``Z``), else None."""
+    return value if _TIMESTAMP_FAST(value) else None
+
+
 def format_timestamp(value: datetime) -> str:
     """The canonical string of a Timestamp: RFC 3339, 'Z' for UTC."""
     text = value.isoformat()
@@ -250,6 +255,13 @@ def check_context_attribute(name: str, value: Any) -> Any:
     checker = _CHECKERS.get(name)
     if checker is not None:
         return checker(name, value)
+    return check_extension(name, value)
+
+
+def check_extension(name: str, value: Any) -> Any:
+    """Check an extension attribute's value by its type; return it."""
+    if type(value) is str:
+        return check_string(name, value)
     if isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -405,3 +405,22 @@ def test_bad_options_raise_configuration_error(options: dict[str, Any]) -> None:
 def test_app_must_be_callable() -> None:
     with pytest.raises(ConfigurationError):
         CloudEventsMiddleware("app")  # type: ignore[arg-type]
+
+
+def test_time_is_written_out_as_it_came_to_the_nanosecond() -> None:
+    app = Recorder()
+    members = {**EVENT, "time": "2024-05-01T10:00:00.123456789+02:00"}
+    post(
+        CloudEventsMiddleware(app, mode="structured"),
+        json.dumps(members).encode(),
+        {"Content-Type": "application/cloudevents+json"},
+    )
+    post(
+        CloudEventsMiddleware(app),
+        json.dumps(members).encode(),
+        {"Content-Type": "application/cloudevents+json"},
+    )
+    (structured_env, structured_body), (binary_env, _) = app.calls
+    assert json.loads(structured_body)["time"] == "2024-05-01T10:00:00.123456789+02:00"
+    assert binary_env["HTTP_CE_TIME"] == "2024-05-01T10:00:00.123456789+02:00"
+    assert binary_env["cloudevent"].get_time().microsecond == 123456
