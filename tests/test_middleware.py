@@ -420,7 +420,7 @@ def test_time_is_written_out_as_it_came_to_the_nanosecond() -> None:
         json.dumps(members).encode(),
         {"Content-Type": "application/cloudevents+json"},
     )
-    (structured_env, structured_body), (binary_env, _) = app.calls
+    (_, structured_body), (binary_env, _) = app.calls
     assert json.loads(structured_body)["time"] == "2024-05-01T10:00:00.123456789+02:00"
     assert binary_env["HTTP_CE_TIME"] == "2024-05-01T10:00:00.123456789+02:00"
     assert binary_env["cloudevent"].get_time().microsecond == 123456
