@@ -267,6 +267,9 @@ def event_from_json(obj: Any) -> CloudEvent:
         raise InvalidEventError(
             "event", "a CloudEvent in the JSON format is a JSON object", _kind(obj)
         )
+    for name in spec.REQUIRED:
+        if obj.get(name) is None:
+            raise InvalidEventError(name, "is a required attribute and is missing")
     attributes: dict[str, Any] = {}
     data: Any = None
     data_base64: Any = None
@@ -284,10 +287,6 @@ def event_from_json(obj: Any) -> CloudEvent:
             attributes[name] = (
                 checker(name, value) if checker is not None else spec.check_extension(name, value)
             )
-    if len(attributes) < 4 or not attributes.keys() >= _REQUIRED:
-        for name in spec.REQUIRED:
-            if name not in attributes:
-                raise InvalidEventError(name, "is a required attribute and is missing")
     if data_base64 is not None:
         if data is not None:
             raise InvalidEventError("data_base64", "an event has data or data_base64, never both")
