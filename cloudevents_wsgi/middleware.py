@@ -81,6 +81,32 @@ class CloudEventsMiddleware:
         empty collection turns the handshake off (the app answers OPTIONS).
     ``webhook_rate``
         requests per minute granted in the handshake; ``None`` for no limit.
+    ``adapters``
+        the user's own adapters (:class:`~cloudevents_wsgi.adapters.base.Adapter`),
+        tried before the built-in ones, and accepted over plain HTTP.
+    ``native_over_http``
+        native provider payloads (S3, SQS, Pub/Sub...) POSTed over plain HTTP
+        carry no proof of where they come from, so by default they pass through
+        unread; ``True`` accepts them all, a collection of adapter names
+        (``{"google.pubsub"}``) accepts those. Payloads from the Lambda shim,
+        SNS messages (signatures checked) and Event Grid deliveries
+        (``aeg-event-type`` header, validation handshake answered) need no opt-in.
+    ``unwrap``
+        ``True`` (default): an envelope (SQS, SNS) holding another event (S3,
+        SNS, EventBridge) gives the innermost event; ``False`` keeps the envelope.
+    ``routes``
+        ``{type glob pattern: path}``: the first pattern matching an event's
+        type sets ``PATH_INFO`` for its call (``{"com.amazonaws.s3.*": "/s3"}``).
+    ``sns_certificate_fetcher``
+        ``url -> PEM bytes`` for SNS signing certificates; by default a cached
+        HTTPS download from the pinned ``sns.<region>.amazonaws.com`` host.
+    ``sns_confirm_subscriptions``
+        ``True`` confirms SNS subscriptions by visiting their (checked)
+        ``SubscribeURL``; by default the URL is logged and the request answered 202.
+    ``dapr``
+        answer CloudEvents requests the way Dapr's pub/sub expects: always 200
+        with ``{"status": "SUCCESS" | "RETRY" | "DROP"}`` from the app's status
+        (:func:`cloudevents_wsgi.dapr.dapr_status`).
 
     The environ keys set are documented in :mod:`cloudevents_wsgi.environ`.
 
@@ -108,6 +134,7 @@ class CloudEventsMiddleware:
         routes: Mapping[str, str] | None = None,
         sns_certificate_fetcher: Callable[[str], bytes] | None = None,
         sns_confirm_subscriptions: bool = False,
+        dapr: bool = False,
     ) -> None:
         if not callable(app):
             raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
@@ -166,6 +193,9 @@ class CloudEventsMiddleware:
         self.routes = tuple((routes or {}).items())
         self.sns_certificate_fetcher = sns_certificate_fetcher
         self.sns_confirm_subscriptions = sns_confirm_subscriptions
+        self.dapr = dapr
+        # Whether a binary request may take the fast path (no per-event work).
+        self._plain_binary = mode == "binary" and not self.routes and not dapr
         self.max_body_size = max_body_size
         self.max_batch_size = max_batch_size
         self.methods = frozenset(m.upper() for m in methods)
@@ -190,7 +220,7 @@ class CloudEventsMiddleware:
             if mode == BINARY:
                 raw_headers = _ce_headers(environ)
                 event = parse_binary(raw_headers, content_type or None, body)
-                if self.mode == "binary" and keys.RESULTS not in environ and not self.routes:
+                if self._plain_binary and keys.RESULTS not in environ:
                     # The fast path: already in binary form, the environ is the app's.
                     keys.normalise_binary(environ, event, raw_headers, body)
                     environ[keys.CONTENT_MODE] = BINARY
@@ -208,6 +238,8 @@ class CloudEventsMiddleware:
             env = self._event_environ(
                 environ, Converted(events[0], None), mode, body if mode == BINARY else None
             )
+            if self.dapr:
+                return self._dapr_answer(env, start_response)
             return self.app(env, start_response)
         return self._dispatch(
             environ, start_response, [Converted(e, None) for e in events], mode, batch=mode == BATCH
@@ -268,6 +300,19 @@ class CloudEventsMiddleware:
                     env["PATH_INFO"] = path
                     break
         return env
+
+    def _dapr_answer(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Dapr's contract: always 200, the outcome in ``{"status": ...}``."""
+        from .dapr import dapr_response_body, dapr_status
+
+        status, _, _, _ = _run_to_completion(self.app, environ)
+        body = dapr_response_body(dapr_status(int(status[:3])))
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
 
     # -- native provider events ----------------------------------------------------
 
