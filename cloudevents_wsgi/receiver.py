@@ -105,43 +105,39 @@ def parse_binary(
     headers with the prefix taken off and the name lower-cased.
     ``content_type`` becomes ``datacontenttype``.
     """
-    if not isinstance(headers, list):
-        headers = list(headers)
-    raws = [raw for _, raw in headers]
+    attributes: dict[str, Any] = dict(headers)
+    raws = list(attributes.values())
     joined = "".join(raws)
-    # Usually every value is printable ASCII with nothing to unquote or decode:
-    # then each is a valid, non-empty String as it is.
-    plain = (
+    time_text = attributes.get("time")
+    if (
         joined.isascii()
         and joined.isprintable()
         and "%" not in joined
         and '"' not in joined
         and " " not in joined
         and "" not in raws
-    )
-    attributes: dict[str, Any] = {}
-    time_text = None
-    for attribute, raw in headers:
-        if attribute == "time":
-            time_text = raw
-        if plain and attribute in _VALID_NAMES:
-            # Printable ASCII, nothing to decode: a non-empty, valid String.
-            checker = _PLAIN_CHECKERS.get(attribute)
-            attributes[attribute] = raw if checker is None else checker(attribute, raw)
-            continue
-        if attribute in _NOT_HEADERS:
-            raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
-        if not _NAME(attribute):
-            spec.check_name(attribute)
-        if len(_VALID_NAMES) < 512:  # a bound on memory
-            _VALID_NAMES.add(attribute)
-        value = _header_value(attribute, raw)
-        checker = _CHECKERS.get(attribute)
-        attributes[attribute] = (
-            checker(attribute, value)
-            if checker is not None
-            else spec.check_string(attribute, value)
-        )
+        and attributes.keys() <= _VALID_NAMES
+    ):
+        # The usual case: every name already seen valid, every value printable
+        # ASCII with nothing to unquote or decode, so a valid non-empty String
+        # as it is. What is left is to check the typed attributes.
+        for attribute in attributes.keys() & _PLAIN_CHECKERS.keys():
+            attributes[attribute] = _PLAIN_CHECKERS[attribute](attribute, attributes[attribute])
+    else:
+        for attribute, raw in attributes.items():
+            if attribute in _NOT_HEADERS:
+                raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
+            if not _NAME(attribute):
+                spec.check_name(attribute)
+            if len(_VALID_NAMES) < 512:  # a bound on memory
+                _VALID_NAMES.add(attribute)
+            value = _header_value(attribute, raw)
+            checker = _CHECKERS.get(attribute)
+            attributes[attribute] = (
+                checker(attribute, value)
+                if checker is not None
+                else spec.check_string(attribute, value)
+            )
     if len(attributes) < 4 or not attributes.keys() >= _REQUIRED:
         for attribute in spec.REQUIRED:
             if attribute not in attributes:
