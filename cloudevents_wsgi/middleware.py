@@ -36,6 +36,8 @@ from .receiver import (
     BATCH,
     BINARY,
     MAX_BATCH,
+    MAX_DEPTH,
+    check_depth,
     content_mode,
     load_json,
     parse_batch,
@@ -58,6 +60,10 @@ NATIVE: Final = "native"
 DEFAULT_MAX_BODY: Final = 10 * 1024 * 1024
 # The methods the HTTP binding's examples and the webhook spec deliver with.
 DEFAULT_METHODS: Final = ("POST", "PUT", "PATCH")
+# Far more ce- headers than any event has; WSGI servers cap all headers at
+# about 100 (gunicorn: limit_request_fields) and 8 KiB each.
+MAX_HEADERS: Final = 100
+MAX_HEADER_SIZE: Final = 8192
 
 
 class CloudEventsMiddleware:
@@ -73,6 +79,10 @@ class CloudEventsMiddleware:
         bytes; a longer event body is answered 413 without being read.
     ``max_batch_size``
         events; a longer batch is answered 413.
+    ``max_json_depth``
+        nesting of JSON arrays and objects in a body; deeper is answered 400.
+    ``max_headers``, ``max_header_size``
+        ``ce-`` headers of a binary-mode event, and bytes in each; more is 400.
     ``methods``
         the request methods that may carry an event; others pass through.
     ``webhook_origins``
@@ -125,6 +135,9 @@ class CloudEventsMiddleware:
         mode: str = "binary",
         max_body_size: int = DEFAULT_MAX_BODY,
         max_batch_size: int = MAX_BATCH,
+        max_json_depth: int = MAX_DEPTH,
+        max_headers: int = MAX_HEADERS,
+        max_header_size: int = MAX_HEADER_SIZE,
         methods: Collection[str] = DEFAULT_METHODS,
         webhook_origins: Collection[str] | None = None,
         webhook_rate: int | None = None,
@@ -140,7 +153,13 @@ class CloudEventsMiddleware:
             raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
         if mode not in MODES:
             raise ConfigurationError(f"mode must be one of {MODES}, not {mode!r}")
-        for name, value in (("max_body_size", max_body_size), ("max_batch_size", max_batch_size)):
+        for name, value in (
+            ("max_body_size", max_body_size),
+            ("max_batch_size", max_batch_size),
+            ("max_json_depth", max_json_depth),
+            ("max_headers", max_headers),
+            ("max_header_size", max_header_size),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigurationError(f"{name} must be a positive integer, not {value!r}")
         if isinstance(methods, str) or not all(isinstance(m, str) for m in methods):
@@ -198,6 +217,9 @@ class CloudEventsMiddleware:
         self._plain_binary = mode == "binary" and not self.routes and not dapr
         self.max_body_size = max_body_size
         self.max_batch_size = max_batch_size
+        self.max_json_depth = max_json_depth
+        self.max_headers = max_headers
+        self.max_header_size = max_header_size
         self.methods = frozenset(m.upper() for m in methods)
         self.webhook_origins = None if webhook_origins is None else frozenset(webhook_origins)
         self.webhook_rate = "*" if webhook_rate is None else str(webhook_rate)
@@ -217,8 +239,10 @@ class CloudEventsMiddleware:
                     return self.app(environ, start_response)
                 return self._native(environ, start_response, origin)
             body = self._read_body(environ)
+            check_depth("body", body, self.max_json_depth)
             if mode == BINARY:
                 raw_headers = _ce_headers(environ)
+                self._check_headers(raw_headers)
                 event = parse_binary(raw_headers, content_type or None, body)
                 if self._plain_binary and keys.RESULTS not in environ:
                     # The fast path: already in binary form, the environ is the app's.
@@ -273,6 +297,17 @@ class CloudEventsMiddleware:
                 )
             return body
         return b""
+
+    def _check_headers(self, raw_headers: list[tuple[str, str]]) -> None:
+        if len(raw_headers) > self.max_headers:
+            raise InvalidEventError(
+                "headers", f"more than {self.max_headers} ce- headers", len(raw_headers)
+            )
+        for attribute, raw in raw_headers:
+            if len(raw) > self.max_header_size:
+                raise InvalidEventError(
+                    attribute, f"the ce-{attribute} header is over {self.max_header_size} bytes"
+                )
 
     def _event_environ(
         self,
@@ -342,6 +377,7 @@ class CloudEventsMiddleware:
         try:
             body = self._read_body(environ)
             try:
+                check_depth("body", body, self.max_json_depth)
                 payload = load_json("body", body)
             except InvalidEventError:
                 if origin == "http":

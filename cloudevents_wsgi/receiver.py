@@ -26,6 +26,7 @@ __all__ = [
     "BATCH",
     "BINARY",
     "STRUCTURED",
+    "check_depth",
     "content_mode",
     "event_from_json",
     "from_http",
@@ -44,6 +45,9 @@ _FORMAT_PREFIX: Final = "application/cloudevents"
 
 # Default for the batch length limit (DoS guard; configurable).
 MAX_BATCH: Final = 1000
+# Default for JSON nesting: DynamoDB items nest 32 levels, each two JSON levels
+# deep ({"M": {...}}), inside a few levels of envelope.
+MAX_DEPTH: Final = 128
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _QUOTED_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
@@ -341,6 +345,24 @@ def load_json(field: str, body: bytes, charset: str = "utf-8") -> Any:
         raise InvalidEventError(field, "is nested too deeply") from None
     except ValueError as exc:
         raise InvalidEventError(field, f"is not valid JSON: {exc}") from None
+
+
+def check_depth(field: str, body: bytes, limit: int = MAX_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``limit`` arrays and objects, before parsing it."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return  # cannot be deeper: the usual case, at C speed
+    depth = 0
+    for token in _JSON_STRUCTURE.findall(body):
+        if token in b"[{":
+            depth += 1
+            if depth > limit:
+                raise InvalidEventError(field, f"nests JSON deeper than {limit} levels")
+        elif token in b"]}":
+            depth -= 1
+
+
+# Strings (skipped whole, brackets in them do not count) and brackets.
+_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 def _decode_text(field: str, body: bytes, charset: str) -> str:

@@ -424,3 +424,46 @@ def test_time_is_written_out_as_it_came_to_the_nanosecond() -> None:
     assert json.loads(structured_body)["time"] == "2024-05-01T10:00:00.123456789+02:00"
     assert binary_env["HTTP_CE_TIME"] == "2024-05-01T10:00:00.123456789+02:00"
     assert binary_env["cloudevent"].get_time().microsecond == 123456
+
+
+# -- limits ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        pytest.param(BINARY_HEADERS, b"[" * 40 + b"]" * 40, id="binary-data"),
+        pytest.param(
+            {"Content-Type": "application/cloudevents+json"},
+            json.dumps({**EVENT, "data": json.loads("[" * 40 + "]" * 40)}).encode(),
+            id="structured",
+        ),
+    ],
+)
+def test_json_nested_deeper_than_the_limit_is_400(headers: dict[str, str], body: bytes) -> None:
+    response = post(CloudEventsMiddleware(Recorder(), max_json_depth=32), body, headers)
+    assert response.status_code == 400
+    assert response.json["field"] == "body"
+    assert "deeper than 32" in response.json["reason"]
+
+
+def test_json_as_deep_as_the_limit_is_accepted() -> None:
+    app = Recorder()
+    body = b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}' + b""
+    response = post(CloudEventsMiddleware(app, max_json_depth=1), body, BINARY_HEADERS)
+    assert response.status_code == 204
+    assert app.calls[0][0]["cloudevent"].get_data() == json.loads(body)
+
+
+def test_too_many_ce_headers_is_400() -> None:
+    headers = {**BINARY_HEADERS, **{f"ce-ext{i}": "x" for i in range(10)}}
+    response = post(CloudEventsMiddleware(Recorder(), max_headers=12), b"{}", headers)
+    assert response.status_code == 400
+    assert response.json["field"] == "headers"
+
+
+def test_oversized_ce_header_is_400() -> None:
+    headers = {**BINARY_HEADERS, "ce-ext": "x" * 101}
+    response = post(CloudEventsMiddleware(Recorder(), max_header_size=100), b"{}", headers)
+    assert response.status_code == 400
+    assert response.json["field"] == "ext"
