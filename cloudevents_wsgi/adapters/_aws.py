@@ -16,6 +16,8 @@ from urllib.parse import quote
 from .. import spec
 from ..errors import InvalidEventError
 from ..event import CloudEvent
+from ..message import Message
+from .base import Converted
 
 JSON: Final = "application/json"
 TEXT: Final = "text/plain; charset=utf-8"
@@ -42,6 +44,34 @@ def first_record_from(payload: Any, event_source: str, key: str = "eventSource")
         return False
     value = records[0].get(key)
     return isinstance(value, str) and value == event_source
+
+
+class RecordsAdapter:
+    """A Lambda event of ``Records`` from one ``eventSource``: one conversion
+    per record. Subclasses set ``name`` and ``event_source`` and write
+    :meth:`convert_record`."""
+
+    name: str
+    event_source: str
+
+    def matches(self, payload: Any, message: Message) -> bool:
+        return first_record_from(payload, self.event_source)
+
+    def convert(self, payload: Any, message: Message) -> list[Converted]:
+        converted: list[Converted] = []
+        for index, record in enumerate(records(payload)):
+            where = f"Records[{index}]"
+            event_source = string(record, "eventSource", where)
+            if event_source != self.event_source:
+                raise InvalidEventError(
+                    f"{where}.eventSource", f"must be {self.event_source!r}", event_source
+                )
+            converted.append(self.convert_record(record, where))
+        return converted
+
+    def convert_record(self, record: dict[str, Any], where: str) -> Converted:
+        """The CloudEvent of one record; ``where`` is its path (``Records[2]``)."""
+        raise NotImplementedError
 
 
 def obj(value: Any, where: str) -> dict[str, Any]:

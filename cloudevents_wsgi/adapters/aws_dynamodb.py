@@ -33,7 +33,6 @@ from typing import Any, Final
 
 from .. import spec
 from ..errors import InvalidEventError
-from ..message import Message
 from . import _aws
 from .base import Converted
 
@@ -47,25 +46,17 @@ EVENT_TYPES: Final = {
 }
 
 
-class DynamoDBAdapter:
+class DynamoDBAdapter(_aws.RecordsAdapter):
     """DynamoDB Streams records delivered to Lambda."""
 
     name = "aws.dynamodb"
+    event_source = EVENT_SOURCE
 
-    def matches(self, payload: Any, message: Message) -> bool:
-        return _aws.first_record_from(payload, EVENT_SOURCE)
-
-    def convert(self, payload: Any, message: Message) -> list[Converted]:
-        return [
-            _record(record, f"Records[{index}]")
-            for index, record in enumerate(_aws.records(payload))
-        ]
+    def convert_record(self, record: dict[str, Any], where: str) -> Converted:
+        return _record(record, where)
 
 
 def _record(record: dict[str, Any], where: str) -> Converted:
-    event_source = _aws.string(record, "eventSource", where)
-    if event_source != EVENT_SOURCE:
-        raise InvalidEventError(f"{where}.eventSource", f"must be {EVENT_SOURCE!r}", event_source)
     event_name = _aws.string(record, "eventName", where)
     event_type = EVENT_TYPES.get(event_name)
     if event_type is None:

@@ -27,7 +27,6 @@ import binascii
 from typing import Any, Final
 
 from ..errors import InvalidEventError
-from ..message import Message
 from . import _aws
 from .base import Converted
 
@@ -37,25 +36,17 @@ TYPE: Final = "com.amazonaws.kinesis.record"
 EVENT_SOURCE: Final = "aws:kinesis"
 
 
-class KinesisAdapter:
+class KinesisAdapter(_aws.RecordsAdapter):
     """Kinesis Data Streams records delivered to Lambda."""
 
     name = "aws.kinesis"
+    event_source = EVENT_SOURCE
 
-    def matches(self, payload: Any, message: Message) -> bool:
-        return _aws.first_record_from(payload, EVENT_SOURCE)
-
-    def convert(self, payload: Any, message: Message) -> list[Converted]:
-        return [
-            _record(record, f"Records[{index}]")
-            for index, record in enumerate(_aws.records(payload))
-        ]
+    def convert_record(self, record: dict[str, Any], where: str) -> Converted:
+        return _record(record, where)
 
 
 def _record(record: dict[str, Any], where: str) -> Converted:
-    event_source = _aws.string(record, "eventSource", where)
-    if event_source != EVENT_SOURCE:
-        raise InvalidEventError(f"{where}.eventSource", f"must be {EVENT_SOURCE!r}", event_source)
     inner = f"{where}.kinesis"
     kinesis = _aws.obj_member(record, "kinesis", where)
     encoded = _aws.string(kinesis, "data", inner)

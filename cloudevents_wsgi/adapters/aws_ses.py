@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ..errors import InvalidEventError
-from ..message import Message
 from . import _aws
 from .base import Converted
 
@@ -30,25 +28,17 @@ EVENT_SOURCE: Final = "aws:ses"
 SOURCE: Final = "aws:ses"
 
 
-class SESAdapter:
+class SESAdapter(_aws.RecordsAdapter):
     """SES receipt notifications delivered to Lambda."""
 
     name = "aws.ses"
+    event_source = EVENT_SOURCE
 
-    def matches(self, payload: Any, message: Message) -> bool:
-        return _aws.first_record_from(payload, EVENT_SOURCE)
-
-    def convert(self, payload: Any, message: Message) -> list[Converted]:
-        return [
-            _record(record, f"Records[{index}]")
-            for index, record in enumerate(_aws.records(payload))
-        ]
+    def convert_record(self, record: dict[str, Any], where: str) -> Converted:
+        return _record(record, where)
 
 
 def _record(record: dict[str, Any], where: str) -> Converted:
-    event_source = _aws.string(record, "eventSource", where)
-    if event_source != EVENT_SOURCE:
-        raise InvalidEventError(f"{where}.eventSource", f"must be {EVENT_SOURCE!r}", event_source)
     ses = _aws.obj_member(record, "ses", where)
     mail_path = f"{where}.ses.mail"
     mail = _aws.obj_member(ses, "mail", f"{where}.ses")
