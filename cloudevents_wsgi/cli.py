@@ -1,0 +1,549 @@
+"""The ``cloudevents-wsgi`` command: try an app with events, locally.
+
+``invoke APP EVENT``
+    run a Lambda handler (or, with ``--wsgi``, a WSGI app behind the Lambda
+    shim) on an event file or a bundled sample, and print the Lambda result.
+``serve APP``
+    serve a WSGI app, behind the middleware, on a development server that logs
+    each event it receives.
+``send URL``
+    send a CloudEvent over HTTP (binary, structured or batched content mode).
+``convert EVENT``
+    print the CloudEvents a native event becomes, as a JSON batch.
+``samples``
+    list the bundled sample events.
+
+APP is ``module:attribute`` (``books.lambda_handler:handler``), imported from
+the current directory. Errors in what was asked (a bad APP, a missing event
+file, an unknown sample) exit with status 2 and one line on stderr; a failed
+invocation or a non-2xx answer exits with status 1.
+
+Only the standard library and this package are used: nothing here is loaded
+by ``import cloudevents_wsgi``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from .event import CloudEvent
+
+__all__ = ["LocalContext", "load_object", "load_sample", "main", "sample_names"]
+
+PROG = "cloudevents-wsgi"
+logger = logging.getLogger("cloudevents_wsgi.cli")
+
+
+class UsageError(Exception):
+    """Something asked of the command cannot be done: exit 2, one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+# -- the parser ---------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Try a WSGI app with CloudEvents and native cloud events, locally.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    invoke = commands.add_parser(
+        "invoke",
+        help="run a Lambda handler on an event and print the result",
+        description="Run a Lambda handler locally on one event (a JSON file or a bundled "
+        "sample, see 'samples') and print the Lambda result as JSON.",
+    )
+    invoke.add_argument("app", metavar="APP", help="the handler, as module:attribute")
+    invoke.add_argument("event", metavar="EVENT", help="a JSON file, or a bundled sample's name")
+    invoke.add_argument(
+        "--wsgi",
+        action="store_true",
+        help="APP is a WSGI application: run it behind the Lambda shim "
+        "(cloudevents_wsgi.aws_lambda.make_lambda_handler)",
+    )
+    invoke.add_argument(
+        "--event-path",
+        default="/events",
+        help="with --wsgi: the path non-HTTP events are POSTed to (default: /events)",
+    )
+    invoke.add_argument(
+        "--body",
+        action="store_true",
+        help="print only the response body of the result (decoded, JSON indented)",
+    )
+    invoke.set_defaults(run=_invoke)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a WSGI app with the middleware, logging each event",
+        description="Serve a WSGI application on a development server (Werkzeug's), "
+        "wrapped in CloudEventsMiddleware unless it already is, and log each event "
+        "the application receives. Not for production: use gunicorn.",
+    )
+    serve.add_argument("app", metavar="APP", help="the WSGI application, as module:attribute")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve.set_defaults(run=_serve)
+
+    send = commands.add_parser(
+        "send",
+        help="send a CloudEvent over HTTP and print the answer",
+        description="Send a CloudEvent (from flags, or from --file) to URL and print the "
+        "response's status and body. Exits 1 unless the answer is 2xx.",
+    )
+    send.add_argument("url", metavar="URL")
+    send.add_argument(
+        "--mode",
+        choices=("binary", "structured", "batch"),
+        default="binary",
+        help="the CloudEvents HTTP content mode (default: binary)",
+    )
+    send.add_argument(
+        "--file",
+        help="a JSON file holding the event in the CloudEvents JSON format "
+        "(an array of them for several events)",
+    )
+    send.add_argument("--type", help="the event's type (required without --file)")
+    send.add_argument("--source", default="urn:cloudevents-wsgi:cli", help="default: %(default)s")
+    send.add_argument("--id", help="default: a random UUID")
+    send.add_argument("--subject")
+    send.add_argument("--time", help="an RFC 3339 timestamp (default: none)")
+    send.add_argument(
+        "--data",
+        help="the data: JSON text, or @FILE for a file's content; sent as application/json "
+        "unless --datacontenttype names another type, then as it is",
+    )
+    send.add_argument("--datacontenttype", help="default: application/json when there is data")
+    send.add_argument(
+        "--extension",
+        "-e",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extension attribute (repeatable)",
+    )
+    send.add_argument("--timeout", type=float, default=30.0, help="seconds (default: 30)")
+    send.set_defaults(run=_send)
+
+    convert = commands.add_parser(
+        "convert",
+        help="print the CloudEvents a native event becomes",
+        description="Print, as a CloudEvents JSON batch (an array), the CloudEvents that a "
+        "native event (S3, SQS, EventBridge, Event Grid, Pub/Sub...) becomes.",
+    )
+    convert.add_argument("event", metavar="EVENT", help="a JSON file, or a bundled sample's name")
+    convert.add_argument(
+        "--no-unwrap",
+        dest="unwrap",
+        action="store_false",
+        help="keep SNS and SQS envelopes as the events, rather than what they carry",
+    )
+    convert.set_defaults(run=_convert)
+
+    samples = commands.add_parser(
+        "samples",
+        help="list the bundled sample events",
+        description="List the names of the bundled sample events, for invoke and convert.",
+    )
+    samples.set_defaults(run=_samples)
+    return parser
+
+
+# -- loading ------------------------------------------------------------------------
+
+
+def load_object(spec: str) -> Any:
+    """The object named ``module:attribute``, imported with the current
+    directory first on ``sys.path`` (as ``python -m`` and gunicorn do)."""
+    module_name, colon, attribute = spec.partition(":")
+    if not colon or not _dotted(module_name) or not _dotted(attribute):
+        raise UsageError(
+            f"APP must be module:attribute (e.g. books.wsgi:application), not {spec!r}"
+        )
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        missing = error.name or ""
+        if module_name == missing or module_name.startswith(missing + "."):
+            raise UsageError(
+                f"{spec}: there is no module {missing!r} (run from the directory that holds it)"
+            ) from None
+        raise  # the app's own import failed: its traceback says why
+    for name in attribute.split("."):
+        try:
+            target = getattr(target, name)
+        except AttributeError:
+            raise UsageError(f"{spec}: module {module_name!r} has no {attribute!r}") from None
+    if not callable(target):
+        raise UsageError(f"{spec}: {attribute!r} is not callable but {type(target).__name__}")
+    return target
+
+
+def _dotted(name: str) -> bool:
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
+
+
+def sample_names() -> list[str]:
+    """The names of the bundled sample events."""
+    folder = resources.files("cloudevents_wsgi").joinpath("samples")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def load_sample(name: str) -> Any:
+    """A bundled sample event, decoded."""
+    if name not in sample_names():
+        raise UsageError(
+            f"no file and no sample named {name!r} (samples: {', '.join(sample_names())})"
+        )
+    text = (
+        resources.files("cloudevents_wsgi").joinpath("samples").joinpath(name + ".json").read_text()
+    )
+    return json.loads(text)
+
+
+def _load_event(where: str) -> Any:
+    """An event from a JSON file, or else a bundled sample's."""
+    path = Path(where)
+    if not path.is_file():
+        if os.sep in where or "/" in where or where.endswith(".json"):
+            raise UsageError(f"no event file {where!r}")
+        return load_sample(where)
+    return _read_json(path)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        return json.loads(text)
+    except OSError as error:
+        raise UsageError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{str(path)!r} is not UTF-8 text") from None
+    except ValueError as error:
+        raise UsageError(f"{str(path)!r} is not JSON: {error}") from None
+
+
+# -- invoke -------------------------------------------------------------------------
+
+
+class LocalContext:
+    """A stand-in for the Lambda context object, for local invocations."""
+
+    function_name = "local"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local"
+    memory_limit_in_mb = "128"
+    log_group_name = "/aws/lambda/local"
+    log_stream_name = "local"
+    identity = None
+    client_context = None
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    event = _load_event(args.event)
+    target = load_object(args.app)
+    if args.wsgi:
+        from .aws_lambda import make_lambda_handler
+
+        target = make_lambda_handler(target, event_path=args.event_path)
+    try:
+        result = target(event, LocalContext())
+    except Exception as error:
+        # What Lambda reports for a failed invocation (AWS then retries). The
+        # package's own errors say all there is; others get their traceback.
+        from .errors import CloudEventsWSGIError
+
+        if not isinstance(error, CloudEventsWSGIError):
+            traceback.print_exc()
+        _print_json({"errorMessage": str(error), "errorType": type(error).__name__})
+        return 1
+    if args.body and isinstance(result, dict) and isinstance(result.get("body"), str):
+        _print_body(result)
+    else:
+        _print_json(result)
+    return 0
+
+
+def _print_body(result: dict[str, Any]) -> None:
+    body: str = result["body"]
+    if result.get("isBase64Encoded"):
+        raw = base64.b64decode(body)
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            sys.stdout.buffer.write(raw)
+            sys.stdout.flush()
+            return
+    try:
+        _print_json(json.loads(body))
+    except ValueError:
+        print(body)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+# -- serve --------------------------------------------------------------------------
+
+
+class _EventLog:
+    """Logs each event the app receives and what it answered."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        from .environ import ADAPTER, CLOUDEVENT
+
+        event: CloudEvent | None = environ.get(CLOUDEVENT)
+        if event is None:
+            return self.app(environ, start_response)
+
+        def logged(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            via = environ.get(ADAPTER)
+            logger.info(
+                "event %s id=%s source=%s%s%s -> %s",
+                event.get_type(),
+                event.get_id(),
+                event.get_source(),
+                "" if event.get_subject() is None else f" subject={event.get_subject()}",
+                "" if via is None else f" (from {via})",
+                status,
+            )
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, logged)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import copy
+
+    from werkzeug.serving import run_simple
+
+    from .middleware import CloudEventsMiddleware
+
+    app = load_object(args.app)
+    if isinstance(app, CloudEventsMiddleware):
+        served = copy.copy(app)  # log inside the user's middleware, leave theirs as it is
+        served.app = _EventLog(app.app)
+    else:
+        served = CloudEventsMiddleware(_EventLog(app))
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    run_simple(args.host, args.port, served, threaded=True)
+    return 0
+
+
+# -- send ---------------------------------------------------------------------------
+
+
+def _send(args: argparse.Namespace) -> int:
+    import urllib.error
+    import urllib.request
+
+    events = _events_to_send(args)
+    if len(events) != 1 and args.mode != "batch":
+        raise UsageError(f"{len(events)} events can only be sent with --mode batch")
+    headers, body = _encode(events, args.mode)
+    request = urllib.request.Request(args.url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=args.timeout) as response:
+            status, reason = response.status, response.reason
+            content = response.read()
+    except urllib.error.HTTPError as error:
+        status, reason, content = error.code, error.reason, error.read()
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        print(f"{PROG}: error: cannot send to {args.url}: {reason}", file=sys.stderr)
+        return 1
+    print(f"{status} {reason}")
+    if content:
+        text = content.decode("utf-8", "replace")
+        print(text if text.endswith("\n") else text + "\n", end="")
+    return 0 if 200 <= status < 300 else 1
+
+
+def _events_to_send(args: argparse.Namespace) -> list[CloudEvent]:
+    from .errors import InvalidEventError
+    from .message import Message
+    from .receiver import from_http
+
+    if args.file is not None:
+        flags = (args.type, args.id, args.subject, args.time, args.data, args.datacontenttype)
+        if args.extension or any(flag is not None for flag in flags):
+            raise UsageError("--file and the event's flags (--type, --data...) do not mix")
+        body = json.dumps(_read_json(Path(args.file))).encode()
+        batch = body.startswith(b"[")
+        content_type = "application/cloudevents-batch+json" if batch else None
+        try:
+            events = from_http(
+                Message(
+                    headers={"content-type": content_type or "application/cloudevents+json"},
+                    body=body,
+                )
+            )
+        except InvalidEventError as error:
+            raise UsageError(f"{args.file}: {error}") from None
+        return events or []
+    if not args.type:
+        raise UsageError("give the event's --type (or --file)")
+    attributes: dict[str, Any] = {
+        "type": args.type,
+        "source": args.source,
+        "id": args.id or str(uuid.uuid4()),
+        "subject": args.subject,
+        "time": args.time,
+    }
+    for item in args.extension:
+        name, equals, value = item.partition("=")
+        if not equals:
+            raise UsageError(f"--extension must be NAME=VALUE, not {item!r}")
+        attributes[name] = value
+    data, content_type = _data(args.data, args.datacontenttype)
+    attributes["datacontenttype"] = content_type
+    return [_event(attributes, data)]
+
+
+def _data(raw: str | None, content_type: str | None) -> tuple[Any, str | None]:
+    from .spec import is_json
+
+    if raw is None:
+        return None, content_type
+    if raw.startswith("@"):
+        try:
+            content = Path(raw[1:]).read_bytes()
+        except OSError as error:
+            raise UsageError(f"--data: cannot read {raw[1:]!r}: {error.strerror}") from None
+    else:
+        content = raw.encode("utf-8")
+    essence = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    if not is_json(essence):
+        try:
+            return content.decode("utf-8"), content_type
+        except UnicodeDecodeError:
+            return content, content_type
+    try:
+        return json.loads(content.decode("utf-8-sig")), content_type or "application/json"
+    except ValueError:
+        raise UsageError(
+            "--data is not JSON (give --datacontenttype text/plain to send text)"
+        ) from None
+
+
+def _event(attributes: dict[str, Any], data: Any) -> CloudEvent:
+    from .errors import InvalidEventError
+    from .event import CloudEvent
+
+    try:
+        return CloudEvent(attributes, data)
+    except InvalidEventError as error:
+        raise UsageError(str(error)) from None
+
+
+def _encode(events: list[CloudEvent], mode: str) -> tuple[dict[str, str], bytes]:
+    from .environ import event_to_json, write_binary
+
+    if mode == "binary":
+        environ: dict[str, Any] = {}
+        write_binary(environ, events[0])
+        headers = {
+            "ce-" + key[8:].lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_CE_")
+        }
+        if "CONTENT_TYPE" in environ:
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        return headers, environ["wsgi.input"].getvalue()
+    if mode == "structured":
+        body: Any = event_to_json(events[0])
+        content_type = "application/cloudevents+json"
+    else:
+        body = [event_to_json(e) for e in events]
+        content_type = "application/cloudevents-batch+json"
+    return {"Content-Type": content_type}, json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+# -- convert ------------------------------------------------------------------------
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from .aws_lambda import http_event_kind
+    from .detect import find_adapter
+    from .environ import event_to_json
+    from .errors import InvalidEventError
+    from .message import Message
+
+    payload = _load_event(args.event)
+    body = json.dumps(payload).encode()
+    message = Message(headers={"content-type": "application/json"}, body=body)
+    adapter = find_adapter(payload, message, unwrap=args.unwrap)
+    if adapter is None:
+        kind = http_event_kind(payload)
+        if kind is not None:
+            raise UsageError(
+                f"{args.event} is an HTTP request ({kind}), not an event: "
+                "the Lambda shim turns it into a request (try invoke)"
+            )
+        raise UsageError(f"no adapter recognises {args.event} as a native event")
+    try:
+        converted = adapter.convert(payload, message)
+    except InvalidEventError as error:
+        raise UsageError(f"{args.event}: {error}") from None
+    _print_json([event_to_json(item.event) for item in converted])
+    print(f"{len(converted)} event(s) from the {adapter.name} adapter", file=sys.stderr)
+    return 0
+
+
+# -- samples ------------------------------------------------------------------------
+
+
+def _samples(args: argparse.Namespace) -> int:
+    for name in sample_names():
+        print(name)
+    return 0
+
+
+def run() -> None:
+    """The console script's entry point."""
+    sys.exit(main())

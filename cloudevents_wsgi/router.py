@@ -1,0 +1,147 @@
+"""EventRouter: a WSGI application that calls a function per CloudEvent type,
+for apps with no framework.
+
+::
+
+    from cloudevents_wsgi import CloudEventsMiddleware
+    from cloudevents_wsgi.router import EventRouter
+
+    router = EventRouter()
+
+    @router.on("com.amazonaws.s3.ObjectCreated:*")
+    def uploaded(event, environ):
+        store(event.get_subject(), event.get_data()["s3"]["object"]["size"])
+        # None: 204 No Content; an int: that status; a dict or list: 200 with it as JSON
+
+    application = CloudEventsMiddleware(router)
+
+The router reads the event the middleware left at ``environ["cloudevent"]``,
+so it sits inside :class:`~cloudevents_wsgi.CloudEventsMiddleware` (or behind
+the Lambda shim, which adds the middleware). Patterns are ``fnmatch`` globs,
+compared with case; the first pattern registered that matches wins, whatever
+registered after it. An event no pattern matches is answered ``404`` with a
+problem+json body naming its ``type``. A request that carries no event goes to
+``fallback`` (any WSGI app), or is answered ``404`` when there is none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .environ import CLOUDEVENT
+from .errors import ConfigurationError
+from .event import CloudEvent
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["EventHandler", "EventRouter"]
+
+#: ``handler(event, environ)``: ``None`` (204), an HTTP status, or a JSON value (200).
+EventHandler = Callable[[CloudEvent, "WSGIEnvironment"], Any]
+Handler = TypeVar("Handler", bound=EventHandler)
+
+
+class EventRouter:
+    """Calls the handler registered for each event's type (see the module)."""
+
+    def __init__(self, fallback: WSGIApplication | None = None) -> None:
+        if fallback is not None and not callable(fallback):
+            raise ConfigurationError(f"fallback must be a WSGI application, not {fallback!r}")
+        self.fallback = fallback
+        self.routes: list[tuple[str, EventHandler]] = []
+
+    def on(self, *patterns: str) -> Callable[[Handler], Handler]:
+        """Register the decorated function for events whose type matches a pattern."""
+
+        def register(handler: Handler) -> Handler:
+            for pattern in patterns:
+                self.add(pattern, handler)
+            return handler
+
+        if not patterns:
+            raise ConfigurationError("on() needs at least one event type pattern")
+        return register
+
+    def add(self, pattern: str, handler: EventHandler) -> None:
+        """Register ``handler`` for events whose type matches ``pattern``."""
+        if not isinstance(pattern, str) or not pattern:
+            raise ConfigurationError(f"a pattern must be a non-empty string, not {pattern!r}")
+        if not callable(handler):
+            raise ConfigurationError(f"a handler must be callable, not {handler!r}")
+        self.routes.append((pattern, handler))
+
+    def handler_for(self, event_type: str) -> EventHandler | None:
+        """The handler events of this type go to, or ``None``."""
+        for pattern, handler in self.routes:
+            if fnmatchcase(event_type, pattern):
+                return handler
+        return None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        event = environ.get(CLOUDEVENT)
+        if not isinstance(event, CloudEvent):
+            if self.fallback is not None:
+                return self.fallback(environ, start_response)
+            return _problem(
+                start_response,
+                404,
+                "cloudevent",
+                "this endpoint takes CloudEvents and the request carries none",
+            )
+        handler = self.handler_for(event.get_type())
+        if handler is None:
+            return _problem(
+                start_response,
+                404,
+                "type",
+                "no handler is registered for this event type",
+                event.get_type(),
+            )
+        result = handler(event, environ)
+        if result is None:
+            start_response("204 No Content", [])
+            return []
+        if isinstance(result, int) and not isinstance(result, bool):
+            start_response(_status_line(result), [("Content-Length", "0")])
+            return []
+        return _json(start_response, 200, result, "application/json")
+
+
+def _status_line(code: int) -> str:
+    if not 200 <= code <= 599:
+        raise ValueError(f"an event handler returned {code!r}, which is not an HTTP status")
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return str(code)
+
+
+def _problem(
+    start_response: StartResponse, status: int, field: str, reason: str, value: Any = None
+) -> Iterable[bytes]:
+    detail = f"{field}: {reason}" + ("" if value is None else f" (got {value!r})")
+    problem: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "field": field,
+        "reason": reason,
+    }
+    if value is not None:
+        problem["value"] = repr(value)
+    return _json(start_response, status, problem, "application/problem+json")
+
+
+def _json(start_response: StartResponse, status: int, obj: Any, content_type: str) -> list[bytes]:
+    body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    start_response(
+        _status_line(status),
+        [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+    )
+    return [body]
