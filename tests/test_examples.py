@@ -14,14 +14,31 @@ from werkzeug.test import Client
 ROOT = Path(__file__).resolve().parent.parent
 
 
+INSTALL = "pip install -e '.[test]' && "
+
+
+def quickstart_commands() -> list[str]:
+    """The commands of the first fenced block under the README's Quickstart heading."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Quickstart") :]
+    block = section[section.index("```sh\n") + 6 :]
+    return block[: block.index("```")].strip().splitlines()
+
+
+def test_quickstart_is_install_and_main_job_then_the_ci_test_command() -> None:
+    install_and_run, tests = quickstart_commands()
+    assert INSTALL in install_and_run
+    assert "cloudevents-wsgi invoke books.lambda_handler:handler s3-object-created" in (
+        install_and_run
+    )
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert ci[-1] == tests
+
+
 def test_books_quickstart_runs(tmp_path: Path) -> None:
     # The README Quickstart's job, after its `pip install`: the books app takes
     # the S3 upload of books/moby-dick.epub through the Lambda shim, then lists it.
-    quickstart = (
-        "cd examples"
-        " && cloudevents-wsgi invoke books.lambda_handler:handler s3-object-created"
-        " && cloudevents-wsgi invoke --body books.lambda_handler:handler apigw-v2-get-books"
-    )
+    quickstart = quickstart_commands()[0].split(INSTALL, 1)[1]
     scripts = str(Path(sys.executable).parent)
     env = {
         **os.environ,
