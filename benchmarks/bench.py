@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench.py            # full run (under ten seconds)
+    python benchmarks/bench.py            # full run (about twenty seconds)
     python benchmarks/bench.py --quick    # about two seconds, rougher figures
     python benchmarks/bench.py --check    # exit 1 if any target is missed
 
@@ -29,6 +29,23 @@ d) import cost, in fresh interpreters: ``import cloudevents_wsgi`` must load
    contrast), and ``python -X importtime`` cumulative time of
    ``import cloudevents_wsgi`` against ``import cloudevents.core.bindings.http``
    (informational ratio).
+e) an API Gateway HTTP API (payload 2.0) request, as API Gateway builds it
+   (ten headers, two cookies, a query, a small JSON body), through
+   ``cloudevents_wsgi.aws_lambda.make_lambda_handler(app)`` (the shim and the
+   middleware it wraps the app in) against ``apig_wsgi.make_lambda_handler(app)``
+   on the same event, same trivial app. Target: ratio <= 1.0.
+f) an S3 ``ObjectCreated:Put`` notification (one record) through the shim and
+   the middleware to the app (the event becomes a CloudEvent), against
+   apig-wsgi on the HTTP event of (e). Target: ratio <= 2.5.
+g) an SQS batch: the cost per record of a batch of ten against that of a batch
+   of one, both through the shim and the middleware (``batchItemFailures``
+   computed). Target: ratio <= 1.2 (no per-record cost grows with the batch).
+h) ``import cloudevents_wsgi.aws_lambda`` in a fresh interpreter loads none of
+   werkzeug, webob, dateutil (checked), and its ``-X importtime`` against
+   ``import apig_wsgi`` (informational ratio).
+
+The Lambda events are written out below from the examples in AWS's
+documentation (links beside them), not taken from the test fixtures.
 
 Same bytes
 ----------
@@ -69,6 +86,12 @@ The garbage collector is disabled while timing (as :mod:`timeit` does); none
 of the timed code creates reference cycles. Every comparison first checks,
 once, that both sides actually produce the same event.
 
+Lambda handlers (e, f, g) take the event as the runtime decoded it: a dict
+that neither side changes, so it is built once and no per-iteration environ
+build is needed; the baseline loop calls a handler that returns at once (the
+loop and call overhead), and ``net ratio`` subtracts it. For (g) the batch of
+ten's figure is divided by ten (its net figure too, after the subtraction).
+
 Every iteration sends the very same bytes. Should the package ever cache
 validation results keyed on attribute values, vary ``id`` and ``time`` per
 iteration (on both sides) to keep the comparison honest.
@@ -102,6 +125,7 @@ if str(ROOT) not in sys.path:
 from cloudevents.core.bindings.http import HTTPMessage, from_http_event  # noqa: E402
 
 from cloudevents_wsgi import CloudEventsMiddleware  # noqa: E402
+from cloudevents_wsgi.aws_lambda import make_lambda_handler  # noqa: E402
 
 # -- the requests -------------------------------------------------------------
 
@@ -580,6 +604,286 @@ def import_cost(settings: Settings) -> list[Row]:
     ]
 
 
+# -- Lambda (e-h) ------------------------------------------------------------------
+
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+# (payload format 2.0): header names lower-cased, cookies in their own list,
+# query both raw and parsed, the body a string.
+HTTP_API_BODY = '{"sku":"SKU-000123","qty":2,"note":"leave at the door"}'
+
+
+def http_api_event() -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": "POST /orders",
+        "rawPath": "/orders",
+        "rawQueryString": "expand=items&page=2",
+        "cookies": ["session=3f9a1c2e7b", "theme=dark"],
+        "headers": {
+            "accept": "application/json",
+            "accept-encoding": "gzip, deflate, br",
+            "content-length": str(len(HTTP_API_BODY)),
+            "content-type": "application/json",
+            "host": "r3pmxmplak.execute-api.us-east-2.amazonaws.com",
+            "user-agent": "curl/8.5.0",
+            "x-amzn-trace-id": "Root=1-5e6722a7-cc56xmpl46db7ae02d4da47e",
+            "x-forwarded-for": "205.255.255.176",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+        },
+        "queryStringParameters": {"expand": "items", "page": "2"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "r3pmxmplak",
+            "domainName": "r3pmxmplak.execute-api.us-east-2.amazonaws.com",
+            "domainPrefix": "r3pmxmplak",
+            "http": {
+                "method": "POST",
+                "path": "/orders",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "205.255.255.176",
+                "userAgent": "curl/8.5.0",
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "POST /orders",
+            "stage": "$default",
+            "time": "10/Mar/2020:05:16:23 +0000",
+            "timeEpoch": 1583817383220,
+        },
+        "body": HTTP_API_BODY,
+        "isBase64Encoded": False,
+    }
+
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+# and the Lambda tutorial's test event (with-s3-example.html).
+def s3_event() -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2019-09-03T19:37:27.192Z",
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "AWS:AIDAINPONIXQXHT3IKHL2"},
+                "requestParameters": {"sourceIPAddress": "205.255.255.255"},
+                "responseElements": {
+                    "x-amz-request-id": "D82B88E5F771F645",
+                    "x-amz-id-2": (
+                        "vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo="
+                    ),
+                },
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "828aa6fc-f7b5-4305-8584-487c791949c1",
+                    "bucket": {
+                        "name": "DOC-EXAMPLE-BUCKET",
+                        "ownerIdentity": {"principalId": "A3I5XTEXAMAI3E"},
+                        "arn": "arn:aws:s3:::DOC-EXAMPLE-BUCKET",
+                    },
+                    "object": {
+                        "key": "uploads/b21b84d653bb07b05b1e6b33684dc11b.jpg",
+                        "size": 1305107,
+                        "eTag": "b21b84d653bb07b05b1e6b33684dc11b",
+                        "sequencer": "0C0F6F405D6ED209E1",
+                    },
+                },
+            }
+        ]
+    }
+
+
+# https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (example event),
+# each message a small JSON document.
+def sqs_event(size: int) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"059f36b4-87a3-44ab-83d2-66197583{index:04d}",
+                "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
+                "body": json.dumps({"orderId": f"ord-{index}", "total": 12.5}),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1545082649183",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "1545082649185",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-2:123456789012:my-queue",
+                "awsRegion": "us-east-2",
+            }
+            for index in range(size)
+        ]
+    }
+
+
+class LambdaContext:
+    """The part of the runtime's context object an app might read."""
+
+    function_name = "bench"
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    invoked_function_arn = "arn:aws:lambda:us-east-2:123456789012:function:bench"
+    memory_limit_in_mb = 128
+
+
+CONTEXT = LambdaContext()
+Handler = Callable[[Any, Any], Any]
+
+
+def _noop_handler(event: Any, context: Any) -> None:
+    return None
+
+
+def _handler_loop(handler: Handler, event: Any) -> Loop:
+    perf = time.perf_counter_ns
+
+    def loop(n: int) -> int:
+        call, context = handler, CONTEXT
+        t0 = perf()
+        for _ in range(n):
+            call(event, context)
+        return perf() - t0
+
+    return loop
+
+
+def _apig_handler() -> Handler:
+    import apig_wsgi
+
+    return apig_wsgi.make_lambda_handler(trivial_app)
+
+
+def _seen_by(handler_factory: Callable[[Any], Handler], event: Any) -> dict[str, Any]:
+    """What the app sees of ``event`` through a handler made by ``handler_factory``."""
+    seen: dict[str, Any] = {}
+
+    def checking_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        seen.update(environ)
+        seen["body"] = environ["wsgi.input"].read()
+        return trivial_app(environ, start_response)
+
+    answer = handler_factory(checking_app)(event, CONTEXT)
+    seen["answer"] = answer
+    return seen
+
+
+@comparison
+def lambda_http_api(settings: Settings) -> list[Row]:
+    """e) HTTP API v2 request: our shim vs apig-wsgi."""
+    import apig_wsgi
+
+    event = http_api_event()
+    ours_seen = _seen_by(make_lambda_handler, event)
+    peer_seen = _seen_by(apig_wsgi.make_lambda_handler, event)
+    for key in ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "body"):
+        if ours_seen.get(key) != peer_seen.get(key):
+            raise SystemExit(
+                f"ours and apig-wsgi disagree on {key}: {ours_seen.get(key)!r} != "
+                f"{peer_seen.get(key)!r}"
+            )
+    for seen in (ours_seen, peer_seen):
+        if seen["answer"]["statusCode"] != 200 or seen["answer"]["body"] != "":
+            raise SystemExit(f"unexpected answer {seen['answer']!r}")
+    pair = Pair(
+        _handler_loop(make_lambda_handler(trivial_app), event),
+        _handler_loop(_apig_handler(), event),
+        _handler_loop(_noop_handler, event),
+    )
+    timing = measure(pair, settings)
+    return [_timed_row("e) HTTP API v2: make_lambda_handler / apig-wsgi", timing, 1.0)]
+
+
+@comparison
+def lambda_s3(settings: Settings) -> list[Row]:
+    """f) S3 notification through shim and middleware vs apig-wsgi on the request of (e)."""
+    event = s3_event()
+    seen = _seen_by(make_lambda_handler, event)
+    cloudevent = seen.get("cloudevent")
+    if cloudevent is None or cloudevent.get_type() != "com.amazonaws.s3.ObjectCreated:Put":
+        raise SystemExit(f"the app did not get the S3 event as a CloudEvent: {cloudevent!r}")
+    if seen.get("cloudevents_wsgi.adapter") != "aws.s3":
+        raise SystemExit("the S3 adapter did not make the event")
+    pair = Pair(
+        _handler_loop(make_lambda_handler(trivial_app), event),
+        _handler_loop(_apig_handler(), http_api_event()),
+        _handler_loop(_noop_handler, event),
+    )
+    timing = measure(pair, settings)
+    return [_timed_row("f) S3 event: shim+middleware / apig-wsgi on (e)", timing, 2.5)]
+
+
+BATCH = 10
+
+
+@comparison
+def lambda_sqs_batch(settings: Settings) -> list[Row]:
+    """g) SQS: cost per record in a batch of ten vs a batch of one."""
+    handler = make_lambda_handler(trivial_app)
+    batch, single = sqs_event(BATCH), sqs_event(1)
+    calls: list[str] = []
+
+    def counting_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        calls.append(environ["cloudevents_wsgi.record_id"])
+        return trivial_app(environ, start_response)
+
+    answer = make_lambda_handler(counting_app)(batch, CONTEXT)
+    if answer != {"batchItemFailures": []} or calls != [r["messageId"] for r in batch["Records"]]:
+        raise SystemExit(f"the batch did not reach the app once per record: {answer!r} {calls!r}")
+    pair = Pair(
+        _handler_loop(handler, batch),
+        _handler_loop(handler, single),
+        _handler_loop(_noop_handler, batch),
+    )
+    timing = measure(pair, settings)
+    per_record = Timing(timing.ours_ns / BATCH, timing.peer_ns, timing.base_ns)
+    net_peer = timing.peer_ns - timing.base_ns
+    net = (timing.ours_ns - timing.base_ns) / BATCH / net_peer if net_peer > 0 else float("nan")
+    row = _timed_row(f"g) SQS per record: batch of {BATCH} / batch of 1", per_record, 1.2)
+    row.net_ratio = net
+    row.note = f"ours = a batch of {BATCH} / {BATCH}; peer = a batch of 1 (both µs per record)"
+    return [row]
+
+
+LAMBDA_IMPORT = "cloudevents_wsgi.aws_lambda"
+APIG_IMPORT = "apig_wsgi"
+
+
+@comparison
+def lambda_import_cost(settings: Settings) -> list[Row]:
+    """h) import cost of the Lambda shim in fresh interpreters."""
+    heavy = _heavy_loaded(LAMBDA_IMPORT)
+    runs = max(3, settings.rounds * 2)
+    _import_us(LAMBDA_IMPORT), _import_us(APIG_IMPORT)  # warm-up: bytecode caches
+    ours_times, peer_times = [], []
+    for _ in range(runs):  # interleaved
+        ours_times.append(_import_us(LAMBDA_IMPORT))
+        peer_times.append(_import_us(APIG_IMPORT))
+    ours, peer = min(ours_times), min(peer_times)
+    return [
+        Row(
+            f"h) import {LAMBDA_IMPORT} loads none of " + "/".join(HEAVY),
+            None,
+            None,
+            None,
+            "none loaded",
+            not heavy,
+            note=f"it loads {heavy or 'none'}",
+        ),
+        Row(
+            f"h) import time (-X importtime, min of {runs})",
+            ours,
+            peer,
+            ours / peer,
+            "info",
+            None,
+            note=f"import {LAMBDA_IMPORT} / import {APIG_IMPORT}",
+        ),
+    ]
+
+
 # -- main -------------------------------------------------------------------------
 
 
@@ -631,6 +935,7 @@ def main(argv: list[str] | None = None) -> int:
         "ours/peer include the per-request environ build on both sides; "
         "net ratio = both sides minus that baseline"
     )
+    print("(e-g, Lambda: the handler call alone; baseline = a handler that returns at once)")
     print()
     rows: list[Row] = []
     for func in COMPARISONS:

@@ -45,7 +45,11 @@ Outcomes of non-HTTP events:
   pass ``report_batch_item_failures=False`` so that any failure fails the whole
   batch instead. A batch whose every record failed raises
   :class:`BatchFailedError`, so the batch is retried (and bisected or
-  dead-lettered as configured).
+  dead-lettered as configured). SQS FIFO batches are handed to the app one
+  record at a time: after a failure, the rest of that message group is not
+  handed over but reported, so the group is retried in order. A batch the
+  middleware refuses as a whole (one malformed record) is handed over record
+  by record, so that only the bad records fail (a stream stops at the first).
 - Any other event raises :class:`EventFailedError` when the app answers
   non-2xx or an event made from it failed, and lets an exception from the app
   propagate: Lambda records an error, retries asynchronous invocations and
@@ -729,6 +733,10 @@ class _Response:
     def code(self) -> int:
         return int(self.status[:3])
 
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 300
+
     def header(self, name: str) -> str | None:
         values = [v for k, v in self.headers if k.lower() == name]
         return values[-1] if values else None
@@ -775,6 +783,9 @@ def _run(app: WSGIApplication, environ: WSGIEnvironment) -> _Response:
 
 # -- every other event ----------------------------------------------------------------
 
+# Built once: json.dumps with options builds an encoder on every call.
+_TO_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 _STRUCTURED: Final = "application/cloudevents+json"
 _BATCH: Final = "application/cloudevents-batch+json"
 
@@ -789,14 +800,89 @@ _PARTIAL_SOURCES: Final = {
 def _handle_native(
     app: WSGIApplication, options: _Options, event: Any, context: Any
 ) -> dict[str, Any]:
-    body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     results: list[EventResult] = []
+    source = _partial_source(event)
+    records: list[Any] = event["Records"] if source is not None else []
+    if source == "aws:sqs" and len(records) > 1 and _is_fifo(records):
+        response = _one_by_one(app, options, event, context, results)
+    else:
+        try:
+            response = _post(app, options, event, event, context, results)
+        except Exception:
+            if source is None or not results:
+                raise  # a Lambda error: AWS retries
+            # A batch of one whose event raised (the middleware recorded it):
+            # reported below like any failed batch.
+            response = _failed()
+        if source is not None and len(records) > 1 and not results and not response.ok:
+            # The batch was refused before any record reached the app (one
+            # malformed record makes the whole request invalid): hand the
+            # records over one at a time, so that only the bad ones fail.
+            response = _one_by_one(app, options, event, context, results)
+    answer_body = b"".join(response.chunks)
+
+    failures = _failed_records(event, results)
+    if failures is not None:
+        if not failures:
+            return {"batchItemFailures": []}
+        report = _report(event, failures)
+        partial = len(failures) < len(records) and options.report_batch_item_failures
+        if report is None or not partial:
+            count = (
+                "every record"
+                if len(failures) == len(records)
+                else f"{len(failures)} of {len(records)} records"
+            )
+            raise BatchFailedError(
+                f"{count} of the batch failed; {_answered(response, results, answer_body)}",
+                status=response.code,
+                body=answer_body,
+                results=results,
+            ) from _first_exception(results)
+        return {"batchItemFailures": [{"itemIdentifier": i} for i in report]}
+
+    failed = [r for r in results if not r.ok]
+    if not response.ok or failed:
+        if response.code in (404, 405, 415) and not results:
+            summary = (
+                "nothing recognised this event (is there an adapter for it, and does the "
+                f"app answer POST {options.event_path}?)"
+            )
+        elif failed and len(results) > 1:
+            summary = f"{len(failed)} of the {len(results)} events made from this event failed"
+        else:
+            summary = "the event failed"
+        raise EventFailedError(
+            f"{summary}; {_answered(response, results, answer_body)}",
+            status=response.code,
+            body=answer_body,
+            results=results,
+        ) from _first_exception(results)
+    text, is_base64 = _encode_body(response, options)
+    return {
+        "statusCode": response.code,
+        "headers": {name: ",".join(values) for name, values in _grouped(response.headers).items()},
+        "body": text,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _post(
+    app: WSGIApplication,
+    options: _Options,
+    payload: Any,
+    event: Any,
+    context: Any,
+    results: list[EventResult],
+) -> _Response:
+    """``POST`` ``payload`` to the app; the middleware appends to ``results``."""
+    body = _TO_JSON(payload).encode("utf-8")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "",
         "PATH_INFO": options.event_path,
         "QUERY_STRING": "",
-        "CONTENT_TYPE": _native_content_type(event),
+        "CONTENT_TYPE": _native_content_type(payload),
         "CONTENT_LENGTH": str(len(body)),
         "SERVER_NAME": options.server_name,
         # "https", so that apps that redirect plain HTTP (Django's
@@ -819,53 +905,68 @@ def _handle_native(
     }
     if options.routes:
         environ[ROUTES] = list(options.routes)
-    response = _run(app, environ)  # an exception is a Lambda error: AWS retries
-    answer_body = b"".join(response.chunks)
+    return _run(app, environ)
 
-    failures = _failed_records(event, results)
-    if failures is not None:
-        records: list[Any] = event["Records"]
-        if not failures:
-            return {"batchItemFailures": []}
-        report = _report(event, failures)
-        partial = len(failures) < len(records) and options.report_batch_item_failures
-        if report is None or not partial:
-            count = (
-                "every" if len(failures) == len(records) else f"{len(failures)} of {len(records)}"
-            )
-            raise BatchFailedError(
-                f"{count} record(s) of the batch failed; the application answered "
-                f"{response.status!r}{_detail(answer_body)}",
-                status=response.code,
-                body=answer_body,
-                results=results,
-            ) from _first_exception(results)
-        return {"batchItemFailures": [{"itemIdentifier": i} for i in report]}
 
-    failed = [r for r in results if not r.ok]
-    if not 200 <= response.code < 300 or failed:
-        if response.code in (404, 405, 415) and not results:
-            summary = (
-                "nothing recognised this event (is there an adapter for it, and does the "
-                f"app answer POST {options.event_path}?)"
-            )
-        elif failed and len(results) > 1:
-            summary = f"{len(failed)} of the {len(results)} events made from this event failed"
-        else:
-            summary = "the event failed"
-        raise EventFailedError(
-            f"{summary}; the application answered {response.status!r}{_detail(answer_body)}",
-            status=response.code,
-            body=answer_body,
-            results=results,
-        ) from _first_exception(results)
-    text, is_base64 = _encode_body(response, options)
-    return {
-        "statusCode": response.code,
-        "headers": {name: ",".join(values) for name, values in _grouped(response.headers).items()},
-        "body": text,
-        "isBase64Encoded": is_base64,
-    }
+def _one_by_one(
+    app: WSGIApplication,
+    options: _Options,
+    event: dict[str, Any],
+    context: Any,
+    results: list[EventResult],
+) -> _Response:
+    """Each record of a batch as a batch of its own, in order.
+
+    SQS FIFO queues: after a record fails, the later records of its message
+    group are not handed over (they are reported with it, and the group is
+    retried in order). Streams: nothing after the first failure is handed
+    over (Lambda retries from there). Returns the answer to the first failed
+    record, else to the last one.
+    """
+    records: list[Any] = event["Records"]
+    source = records[0]["eventSource"]
+    fifo = source == "aws:sqs" and _is_fifo(records)
+    blocked: set[Any] = set()
+    first_failed: _Response | None = None
+    response = _Response()
+    for record in records:
+        group = _message_group(record) if fifo else None
+        if group in blocked:
+            continue
+        done = len(results)
+        try:
+            response = _post(app, options, {"Records": [record]}, event, context, results)
+        except Exception:
+            if len(results) == done:  # else the middleware recorded and logged it
+                logger.exception("the application raised for record %s", _record_id(source, record))
+            response = _failed()
+        mine = results[done:]
+        if response.ok and mine and all(r.ok for r in mine):
+            continue
+        first_failed = first_failed or response
+        if fifo:
+            blocked.add(group)
+        elif source != "aws:sqs":
+            break  # a stream: Lambda retries from the first failure
+    return first_failed or response
+
+
+def _failed() -> _Response:
+    response = _Response()
+    response.status = "500 Internal Server Error"
+    return response
+
+
+def _message_group(record: Any) -> Any:
+    attributes = record.get("attributes") if isinstance(record, dict) else None
+    return attributes.get("MessageGroupId") if isinstance(attributes, dict) else None
+
+
+def _answered(response: _Response, results: Sequence[EventResult], body: bytes) -> str:
+    if results:
+        return f"the application answered {response.status!r}{_detail(body)}"
+    # The middleware refused it (an invalid event): the app never saw it.
+    return f"no event reached the application; answered {response.status!r}{_detail(body)}"
 
 
 def _native_content_type(event: Any) -> str:
@@ -976,8 +1077,7 @@ def _failed_records(event: Any, results: Sequence[EventResult]) -> list[int] | N
         in_order: list[int] = []
         failed_set = set(failed)
         for index, record in enumerate(records):
-            attributes = record.get("attributes")
-            group = attributes.get("MessageGroupId") if isinstance(attributes, dict) else None
+            group = _message_group(record)
             if index in failed_set or group in blocked:
                 blocked.add(group)
                 in_order.append(index)

@@ -1160,6 +1160,25 @@ def test_header_with_underscore_is_dropped() -> None:
     assert app.environ["HTTP_X_REAL"] == "1"
 
 
+def test_repeated_content_type_keeps_the_last_and_other_headers_join() -> None:
+    app = Recorder()
+    headers = {"Content-Type": ["text/plain", "application/json"], "Accept": ["a/b", "c/d"]}
+    make_lambda_handler(app)(rest_event(method="POST", headers=headers, body="{}"), CONTEXT)
+    assert app.environ["CONTENT_TYPE"] == "application/json"
+    assert app.environ["HTTP_ACCEPT"] == "a/b,c/d"
+
+
+def test_header_names_seen_before_map_alike() -> None:
+    # Header keys are cached by name; the second request must not differ.
+    for _ in range(2):
+        app = Recorder()
+        make_lambda_handler(app)(
+            v2_event(headers={"x-real": "1", "x_real": "2", "content-length": "9"}), CONTEXT
+        )
+        assert app.environ["HTTP_X_REAL"] == "1"
+        assert app.environ["CONTENT_LENGTH"] == "0"
+
+
 def test_base64_body_is_decoded_to_its_bytes() -> None:
     app = Recorder()
     raw = bytes(range(256))
