@@ -78,7 +78,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote, unquote_to_bytes
 
-from .environ import RESULTS, ROUTES, TRUSTED, EventResult
+from .environ import PAYLOAD, RESULTS, ROUTES, TRUSTED, EventResult
 from .errors import CloudEventsWSGIError, ConfigurationError
 from .middleware import CloudEventsMiddleware
 
@@ -875,14 +875,28 @@ def _post(
     context: Any,
     results: list[EventResult],
 ) -> _Response:
-    """``POST`` ``payload`` to the app; the middleware appends to ``results``."""
-    body = _TO_JSON(payload).encode("utf-8")
+    """``POST`` ``payload`` to the app; the middleware appends to ``results``.
+
+    The middleware takes a decoded native payload from the environ; the body
+    holds it as JSON for CloudEvents (read as any CloudEvents request) and for
+    an app that is not the middleware itself (one wrapped around it reads the
+    request as it is).
+    """
+    content_type = _native_content_type(payload)
+    if (
+        type(app) is CloudEventsMiddleware
+        and "POST" in app.methods
+        and content_type == "application/json"
+    ):
+        body = b""
+    else:
+        body = _TO_JSON(payload).encode("utf-8")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "",
         "PATH_INFO": options.event_path,
         "QUERY_STRING": "",
-        "CONTENT_TYPE": _native_content_type(payload),
+        "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
         "SERVER_NAME": options.server_name,
         # "https", so that apps that redirect plain HTTP (Django's
@@ -899,6 +913,7 @@ def _post(
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
         TRUSTED: True,
+        PAYLOAD: payload,
         RESULTS: results,
         AWS_EVENT: event,
         AWS_CONTEXT: context,

@@ -17,6 +17,9 @@ Every key the middleware or the Lambda shim writes is listed here.
                                    appends one :class:`EventResult` per event to
 ``cloudevents_wsgi.trusted``       set by the Lambda shim (never from a header):
                                    native payloads in the body are trusted
+``cloudevents_wsgi.payload``       set by the Lambda shim with ``trusted``: the
+                                   decoded event, so that it is not encoded into
+                                   the body and decoded again
 ``cloudevents_wsgi.routes``        set by the Lambda shim: (type pattern, path)
                                    pairs; the first match sets ``PATH_INFO``
 ``HTTP_CE_*``                      binary form: one key per attribute
@@ -46,6 +49,7 @@ __all__ = [
     "CLOUDEVENT",
     "CONTENT_MODE",
     "NATIVE",
+    "PAYLOAD",
     "RECORD_ID",
     "RESULTS",
     "ROUTES",
@@ -66,6 +70,7 @@ NATIVE: Final = "cloudevents_wsgi.native"
 ADAPTER: Final = "cloudevents_wsgi.adapter"
 RECORD_ID: Final = "cloudevents_wsgi.record_id"
 TRUSTED: Final = "cloudevents_wsgi.trusted"
+PAYLOAD: Final = "cloudevents_wsgi.payload"
 ROUTES: Final = "cloudevents_wsgi.routes"
 
 STRUCTURED_TYPE: Final = "application/cloudevents+json"

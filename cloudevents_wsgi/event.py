@@ -38,7 +38,10 @@ class CloudEvent:
             if name == "data" or name == "data_base64":
                 raise InvalidEventError(name, "is the event's data, not an attribute")
             spec.check_name(name)
-            checked[name] = spec.check_context_attribute(name, value)
+            checker = spec.CHECKERS.get(name)
+            checked[name] = (
+                checker(name, value) if checker is not None else spec.check_extension(name, value)
+            )
         for name in spec.REQUIRED:
             if name not in checked:
                 raise InvalidEventError(name, "is a required attribute and is missing")

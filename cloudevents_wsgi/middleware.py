@@ -375,14 +375,18 @@ class CloudEventsMiddleware:
         self, environ: WSGIEnvironment, start_response: StartResponse, origin: str
     ) -> Iterable[bytes]:
         try:
-            body = self._read_body(environ)
-            try:
-                check_depth("body", body, self.max_json_depth)
-                payload = load_json("body", body)
-            except InvalidEventError:
-                if origin == "http":
-                    return self._pass_through(environ, start_response, body)
-                raise
+            if origin == "lambda" and keys.PAYLOAD in environ:
+                # The shim's decoded event: no body to read and decode again.
+                payload, body = environ[keys.PAYLOAD], b""
+            else:
+                body = self._read_body(environ)
+                try:
+                    check_depth("body", body, self.max_json_depth)
+                    payload = load_json("body", body)
+                except InvalidEventError:
+                    if origin == "http":
+                        return self._pass_through(environ, start_response, body)
+                    raise
             message = Message(
                 environ.get("REQUEST_METHOD", "POST"),
                 environ.get("PATH_INFO", "/"),

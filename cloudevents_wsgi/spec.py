@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
@@ -51,11 +52,18 @@ _PARAMETER = re.compile(rf"[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|{_QUOTED}))?")
 
 
 def check_name(name: str) -> str:
+    if name in _VALID_NAMES:
+        return name
     if not _NAME.fullmatch(name):
         raise InvalidEventError(
             name, "attribute names are lower-case ASCII letters and digits only", name
         )
+    if len(_VALID_NAMES) < 512:  # names repeat; a bound on memory
+        _VALID_NAMES.add(name)
     return name
+
+
+_VALID_NAMES: set[str] = set()
 
 
 def check_string(field: str, value: Any) -> str:
@@ -252,7 +260,7 @@ def canonical_string(value: Any) -> str:
 
 def check_context_attribute(name: str, value: Any) -> Any:
     """Check a typed attribute value; return its canonical Python value."""
-    checker = _CHECKERS.get(name)
+    checker = CHECKERS.get(name)
     if checker is not None:
         return checker(name, value)
     return check_extension(name, value)
@@ -301,7 +309,8 @@ def _check_datacontenttype(field: str, value: Any) -> str:
     return value  # type: ignore[no-any-return]
 
 
-_CHECKERS = {
+#: The checker of each context attribute the spec defines, by name.
+CHECKERS: Final[dict[str, Callable[[str, Any], Any]]] = {
     "specversion": _check_specversion,
     "id": check_non_empty,
     "source": check_uri_reference,

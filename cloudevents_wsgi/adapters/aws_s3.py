@@ -34,7 +34,9 @@ from __future__ import annotations
 from typing import Any, Final
 from urllib.parse import unquote_plus
 
+from .. import spec
 from ..errors import InvalidEventError
+from ..event import CloudEvent
 from ..message import Message
 from . import _aws
 from .base import Converted
@@ -74,6 +76,46 @@ def _is_test_event(payload: Any) -> bool:
 
 
 def _record(record: dict[str, Any], where: str) -> Converted:
+    try:
+        return _well_formed_record(record)
+    except (KeyError, TypeError, UnicodeDecodeError, InvalidEventError):
+        # Something is missing or wrong: the checked reading below says what,
+        # naming the field.
+        return _checked_record(record, where)
+
+
+def _well_formed_record(record: dict[str, Any]) -> Converted:
+    """The usual case, read directly; raises if anything is off."""
+    s3 = record["s3"]
+    key = s3["object"]["key"]
+    bucket_name = s3["bucket"]["name"]
+    response = record["responseElements"]
+    event_name = record["eventName"]
+    region = record["awsRegion"]
+    request_id = response["x-amz-request-id"]
+    host_id = response["x-amz-id-2"]
+    time = record.get("eventTime")
+    for value in (key, bucket_name, event_name, region, request_id, host_id):
+        if type(value) is not str:
+            raise TypeError
+    if (
+        record["eventSource"] != EVENT_SOURCE
+        or not event_name
+        or event_name.startswith(CONFIGURATION_PREFIX)
+    ):
+        raise TypeError
+    attributes = {
+        "type": TYPE_PREFIX + event_name,
+        "source": _aws.source_reference(f"{EVENT_SOURCE}.{region}.{bucket_name}"),
+        "id": f"{request_id}.{host_id}",
+        "subject": unquote_plus(key, errors="strict") if "%" in key or "+" in key else key,
+        "time": None if time is None else spec.parse_timestamp("time", time),
+        "datacontenttype": _aws.JSON,
+    }
+    return Converted(CloudEvent(attributes, record), record)
+
+
+def _checked_record(record: dict[str, Any], where: str) -> Converted:
     event_source = _aws.string(record, "eventSource", where)
     if event_source != EVENT_SOURCE:
         raise InvalidEventError(
