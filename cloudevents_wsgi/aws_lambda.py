@@ -79,7 +79,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote, unquote_to_bytes
 
 from .environ import PAYLOAD, RESULTS, ROUTES, TRUSTED, EventResult
-from .errors import CloudEventsWSGIError, ConfigurationError
+from .errors import CloudEventsWSGIError, ConfigurationError, InvalidEventError
 from .middleware import CloudEventsMiddleware
 
 if TYPE_CHECKING:
@@ -352,12 +352,25 @@ def http_event_kind(event: Any) -> str | None:
 def _handle_http(
     app: WSGIApplication, options: _Options, kind: str, event: dict[str, Any], context: Any
 ) -> dict[str, Any]:
-    if kind == REST_API:
-        environ = _rest_environ(event)
-    elif kind == ALB:
-        environ = _alb_environ(event)
-    else:
-        environ = _v2_environ(event, stage_in_path=kind == HTTP_API)
+    try:
+        if kind == REST_API:
+            environ = _rest_environ(event)
+        elif kind == ALB:
+            environ = _alb_environ(event)
+        else:
+            environ = _v2_environ(event, stage_in_path=kind == HTTP_API)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        # A hand-made or damaged event (AWS itself sends none like it): the
+        # request it describes cannot be built.
+        logger.warning("malformed %s event: %r", kind, exc)
+        problem = InvalidEventError(
+            "event", f"is not a well-formed {kind} event ({type(exc).__name__})"
+        )
+        response = _Response()
+        response.status = "400 Bad Request"
+        response.headers = [("Content-Type", "application/problem+json")]
+        response.chunks = [problem.problem_json()]
+        return _http_answer(kind, response, options, kind == REST_API)
     environ[AWS_EVENT] = event
     environ[AWS_CONTEXT] = context
     try:
@@ -574,6 +587,8 @@ def _environ(
             key = _header_key(name)
         if not key or value is None:
             continue
+        if type(value) is not str:
+            raise TypeError(f"header {name!r} is not a string")
         if key not in environ:
             environ[key] = value
         elif key == "CONTENT_TYPE":

@@ -40,6 +40,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from . import spec
+from .errors import InvalidEventError
 from .event import CloudEvent
 
 __all__ = [
@@ -128,12 +129,32 @@ def data_bytes(event: CloudEvent) -> bytes:
         essence, params = spec.parse_media_type("datacontenttype", content_type)
         charset = params.get("charset", charset)
         json_data = spec.is_json(essence)
-    if isinstance(data, str) and not json_data:
-        return data.encode(charset)
-    return _JSON.encode(data).encode(charset)
+    try:
+        if isinstance(data, str) and not json_data:
+            return data.encode(charset)
+        return _JSON.encode(data).encode(charset)
+    except LookupError:
+        raise InvalidEventError(
+            "datacontenttype", "names a charset this receiver does not know", charset
+        ) from None
+    except UnicodeEncodeError as exc:
+        raise _unwritable(exc, charset) from None
+    except ValueError:
+        raise _too_large() from None
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+def _unwritable(exc: UnicodeEncodeError, charset: str) -> InvalidEventError:
+    character = exc.object[exc.start]
+    return InvalidEventError("data", f"holds U+{ord(character):04X}, which {charset} cannot encode")
+
+
+def _too_large() -> InvalidEventError:
+    # JSON numbers beyond a double (1e999) decode as infinity, which JSON cannot hold.
+    return InvalidEventError("data", "holds a number too large for JSON to write back")
+
+
+# allow_nan=False: infinity (from an overflowing number) is refused, not written.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def event_to_json(event: CloudEvent) -> dict[str, Any]:
@@ -212,7 +233,12 @@ _PLAIN = re.compile(r"[\x21\x23\x24\x26-\x7e]+").fullmatch
 def write_structured(environ: dict[str, Any], event: CloudEvent) -> None:
     """Put ``event`` into ``environ`` in structured content mode (JSON format)."""
     _clear_event_keys(environ)
-    body = _JSON.encode(event_to_json(event)).encode()
+    try:
+        body = _JSON.encode(event_to_json(event)).encode()
+    except UnicodeEncodeError as exc:
+        raise _unwritable(exc, "UTF-8") from None
+    except ValueError:
+        raise _too_large() from None
     environ["CONTENT_TYPE"] = STRUCTURED_TYPE
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))

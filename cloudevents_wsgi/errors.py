@@ -76,7 +76,8 @@ class InvalidEventError(CloudEventsWSGIError, ValueError):
         return body
 
     def problem_json(self) -> bytes:
-        return json.dumps(self.problem(), ensure_ascii=False).encode("utf-8")
+        # ASCII: a field or value may hold a lone surrogate from a JSON escape.
+        return json.dumps(self.problem()).encode("ascii")
 
 
 class UnsupportedFormatError(InvalidEventError):

@@ -254,20 +254,24 @@ class CloudEventsMiddleware:
                 events = parse_batch(body, max_batch=self.max_batch_size)
             else:
                 events = [parse_structured(body)]
+            if mode != BATCH and keys.RESULTS not in environ:
+                # One event, no one recording: the app's answer streams straight back.
+                env = self._event_environ(
+                    environ, Converted(events[0], None), mode, body if mode == BINARY else None
+                )
+            else:
+                return self._dispatch(
+                    environ,
+                    start_response,
+                    [Converted(e, None) for e in events],
+                    mode,
+                    batch=mode == BATCH,
+                )
         except InvalidEventError as error:
             return _problem(error, start_response)
-
-        if mode != BATCH and keys.RESULTS not in environ:
-            # One event, no one recording: the app's answer streams straight back.
-            env = self._event_environ(
-                environ, Converted(events[0], None), mode, body if mode == BINARY else None
-            )
-            if self.dapr:
-                return self._dapr_answer(env, start_response)
-            return self.app(env, start_response)
-        return self._dispatch(
-            environ, start_response, [Converted(e, None) for e in events], mode, batch=mode == BATCH
-        )
+        if self.dapr:
+            return self._dapr_answer(env, start_response)
+        return self.app(env, start_response)
 
     # -- reading -------------------------------------------------------------
 
@@ -318,9 +322,11 @@ class CloudEventsMiddleware:
     ) -> dict[str, Any]:
         """A copy of ``environ`` holding one event in the configured form."""
         env = dict(environ)
-        if self.mode == "binary":
+        if self.mode == "binary" and not _is_event_format(item.event.get_datacontenttype()):
             keys.write_binary(env, item.event, body)
         else:
+            # Structured also when the data is itself a CloudEvent: in binary
+            # form its Content-Type would make the request read as that event.
             keys.write_structured(env, item.event)
         env[keys.CONTENT_MODE] = content_mode
         if item.native is not None:
@@ -415,14 +421,25 @@ class CloudEventsMiddleware:
                 raise InvalidEventError(
                     "body", f"the request's headers announce {expected} but the body is not one"
                 )
-            items = adapter.convert(payload, message)
+            try:
+                items = adapter.convert(payload, message)
+            except InvalidEventError:
+                raise
+            except Exception as exc:
+                # An adapter's bug must not turn bad input into a 500: refuse
+                # the payload, and log the bug where its owner will see it.
+                logger.exception("adapter %s failed on a payload it matched", adapter.name)
+                raise InvalidEventError(
+                    "body", f"could not be converted by {adapter.name} ({type(exc).__name__})"
+                ) from None
+            environ = dict(environ)
+            environ[keys.ADAPTER] = adapter.name
+            if len(items) != 1 or keys.RESULTS in environ:
+                return self._dispatch(environ, start_response, items, NATIVE, batch=len(items) != 1)
+            env = self._event_environ(environ, items[0], NATIVE)
         except InvalidEventError as error:
             return _problem(error, start_response)
-        environ = dict(environ)
-        environ[keys.ADAPTER] = adapter.name
-        if len(items) == 1 and keys.RESULTS not in environ:
-            return self.app(self._event_environ(environ, items[0], NATIVE), start_response)
-        return self._dispatch(environ, start_response, items, NATIVE, batch=len(items) != 1)
+        return self.app(env, start_response)
 
     def _accepts_over_http(self, adapter: Adapter) -> bool:
         allowed = self.native_over_http
@@ -483,15 +500,23 @@ class CloudEventsMiddleware:
         if not items:
             start_response("204 No Content", [])
             return []
+        # Every event is written out before the app sees any: one that cannot
+        # be refuses the whole request.
+        environs: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            try:
+                env = self._event_environ(environ, item, content_mode)
+            except InvalidEventError as error:
+                raise error.within(f"[{index}].") if batch else error from None
+            if batch:
+                env[keys.BATCH_INDEX] = index
+                env[keys.BATCH_SIZE] = len(items)
+            environs.append(env)
         results = environ.get(keys.RESULTS)
         outcomes: list[dict[str, Any]] = []
         first_failure: str | None = None
         answer: tuple[str, list[tuple[str, str]], list[bytes]] | None = None
-        for index, item in enumerate(items):
-            env = self._event_environ(environ, item, content_mode)
-            if batch:
-                env[keys.BATCH_INDEX] = index
-                env[keys.BATCH_SIZE] = len(items)
+        for index, (item, env) in enumerate(zip(items, environs, strict=True)):
             status, headers, chunks, exc_info = _run_to_completion(self.app, env)
             code = int(status[:3])
             if results is not None:
@@ -550,6 +575,12 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = environ["CONTENT_TYPE"]
     return headers
+
+
+def _is_event_format(content_type: str | None) -> bool:
+    return content_type is not None and content_type[:23].lower().startswith(
+        "application/cloudevents"
+    )
 
 
 def _is_json_type(content_type: str) -> bool:

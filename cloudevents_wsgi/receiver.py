@@ -210,7 +210,10 @@ def _header_value(attribute: str, raw: str) -> str:
     try:
         encoded = value.encode("latin-1")
     except UnicodeEncodeError:
-        encoded = value.encode("utf-8")
+        try:
+            encoded = value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidEventError(attribute, "is not valid text", raw) from None
     try:
         return unquote_to_bytes(encoded).decode("utf-8")
     except UnicodeDecodeError:

@@ -147,7 +147,11 @@ def string_to_sign(message: Mapping[str, Any]) -> bytes:
         if name in OPTIONAL_FIELDS and _value(message, name) is None:
             continue
         parts.append(f"{name}\n{_field(message, name)}\n")
-    return "".join(parts).encode("utf-8")
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (a JSON "\ud800" escape): no signer wrote it.
+        raise InvalidEventError("Signature", "the message holds text no signature covers") from None
 
 
 def confirmation_url(message: Mapping[str, Any]) -> str:

@@ -470,3 +470,27 @@ def test_dapr_answers_carry_the_outcome_in_the_body(app_status: str, dapr_status
 def test_bad_native_options_raise_configuration_error(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         CloudEventsMiddleware(Recorder(), **options)
+
+
+class BrokenAdapter:
+    name = "mine.broken"
+
+    def matches(self, payload: Any, message: Message) -> bool:
+        return True
+
+    def convert(self, payload: Any, message: Message) -> list[Converted]:
+        raise KeyError("oops")
+
+
+def test_an_adapter_that_raises_gives_a_400_and_a_logged_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Recorder()
+    status, headers, body = call(
+        CloudEventsMiddleware(app, adapters=[BrokenAdapter()]), request({"a": 1})
+    )
+    assert status.startswith("400")
+    assert ("Content-Type", "application/problem+json") in headers
+    assert json.loads(body)["reason"] == "could not be converted by mine.broken (KeyError)"
+    assert app.calls == []
+    assert "adapter mine.broken failed" in caplog.text

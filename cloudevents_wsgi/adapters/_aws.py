@@ -187,7 +187,10 @@ def _reject_constant(name: str) -> Any:
 def source_reference(value: str) -> str:
     """A native name or ARN as a URI reference: characters a URI reference
     cannot hold are percent-encoded (UTF-8); everything else is kept."""
-    return quote(value, safe=_URI_SAFE)
+    try:
+        return quote(value, safe=_URI_SAFE)
+    except UnicodeEncodeError:
+        raise InvalidEventError("source", "is not valid text", value) from None
 
 
 def event(attributes: Mapping[str, Any], data: Any, paths: Mapping[str, str]) -> CloudEvent:

@@ -145,7 +145,7 @@ def _number(value: Any, field: str) -> int | Decimal:
 def _binary(value: Any, field: str) -> bytes:
     try:
         return base64.b64decode(_string(value, field), validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII text
         raise InvalidEventError(field, "is not valid base64", value) from None
 
 

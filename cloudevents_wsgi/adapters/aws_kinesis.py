@@ -52,7 +52,7 @@ def _record(record: dict[str, Any], where: str) -> Converted:
     encoded = _aws.string(kinesis, "data", inner)
     try:
         raw = base64.b64decode(encoded, validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII text
         raise InvalidEventError(f"{inner}.data", "is not valid base64", encoded) from None
     data, content_type = _aws.json_or_bytes(raw)
     arrival = kinesis.get("approximateArrivalTimestamp")

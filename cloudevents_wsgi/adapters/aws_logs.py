@@ -95,7 +95,7 @@ class LogsAdapter:
     def _decode(self, encoded: str) -> dict[str, Any]:
         try:
             compressed = base64.b64decode(encoded, validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: non-ASCII text
             raise InvalidEventError(_DATA_FIELD, "is not valid base64") from None
         inflater = zlib.decompressobj(wbits=_GZIP_OR_ZLIB)
         try:
