@@ -35,7 +35,6 @@ import base64
 import io
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -81,21 +80,46 @@ _HEADER_SAFE: Final = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in
 _NEEDS_ENCODING = re.compile(r"[^\x21\x23\x24\x26-\x7e]")
 
 
-@dataclass(frozen=True)
 class EventResult:
-    """What the app answered for one event (see ``cloudevents_wsgi.results``)."""
+    """What the app answered for one event (see ``cloudevents_wsgi.results``).
 
-    index: int
-    event: CloudEvent
-    status: int
-    exc_info: Any = None
-    #: The outer batch record the event came from (SQS messageId, stream
-    #: sequence number), for Lambda's batchItemFailures; None for CloudEvents.
-    record_id: str | None = None
+    ``record_id`` is the outer batch record the event came from (SQS
+    messageId, stream sequence number), for Lambda's batchItemFailures;
+    ``None`` for CloudEvents.
+    """
+
+    __slots__ = ("event", "exc_info", "index", "record_id", "status")
+
+    def __init__(
+        self,
+        index: int,
+        event: CloudEvent,
+        status: int,
+        exc_info: Any = None,
+        record_id: str | None = None,
+    ) -> None:
+        self.index = index
+        self.event = event
+        self.status = status
+        self.exc_info = exc_info
+        self.record_id = record_id
 
     @property
     def ok(self) -> bool:
         return self.exc_info is None and 200 <= self.status < 300
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EventResult):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"EventResult(index={self.index}, event={self.event!r}, status={self.status}, "
+            f"record_id={self.record_id!r}, failed={not self.ok})"
+        )
 
 
 def encode_header_value(value: Any) -> str:

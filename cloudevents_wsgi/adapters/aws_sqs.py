@@ -26,7 +26,6 @@ and EventBridge adapters, exactly as if they had arrived on their own.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Final
 
 from ..errors import InvalidEventError
@@ -86,7 +85,7 @@ class SQSAdapter:
                     inner: list[Converted] = _aws.prefixed(
                         f"{where}.body.", adapter.convert, data, _NO_HEADERS
                     )
-                    return [dataclasses.replace(item, record_id=message_id) for item in inner]
+                    return [item._replace(record_id=message_id) for item in inner]
         attributes = {
             "type": TYPE,
             "source": _aws.source_reference(_aws.string(record, "eventSourceARN", where)),

@@ -8,8 +8,7 @@ satisfies :class:`Adapter` without importing anything from this package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ..event import CloudEvent
 from ..message import Message
@@ -17,8 +16,7 @@ from ..message import Message
 __all__ = ["Adapter", "Converted"]
 
 
-@dataclass(frozen=True)
-class Converted:
+class Converted(NamedTuple):
     """One CloudEvent made from a native payload.
 
     ``native`` is the record (or whole payload) the event was made from, handed

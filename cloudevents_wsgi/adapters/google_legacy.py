@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import spec
@@ -194,13 +193,19 @@ class LegacyEventAdapter:
         return [Converted(event=CloudEvent(attributes, parts.data), native=payload)]
 
 
-@dataclass
 class _Parts:
-    service: str
-    resource: str
-    resource_at: str
-    subject: str | None
-    data: Any
+    """What a legacy event's conversion collects, service by service."""
+
+    __slots__ = ("data", "resource", "resource_at", "service", "subject")
+
+    def __init__(
+        self, service: str, resource: str, resource_at: str, subject: str | None, data: Any
+    ) -> None:
+        self.service = service
+        self.resource = resource
+        self.resource_at = resource_at
+        self.subject = subject
+        self.data = data
 
 
 def _member(payload: dict[str, Any], name: str) -> tuple[Any, str]:
