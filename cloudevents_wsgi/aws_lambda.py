@@ -905,7 +905,9 @@ def _post(
     ):
         body = b""
     else:
-        body = _TO_JSON(payload).encode("utf-8")
+        # surrogatepass: a lone surrogate (a JSON "\ud800" escape) stays, as
+        # bytes that are not UTF-8, for the middleware to refuse with a 400.
+        body = _TO_JSON(payload).encode("utf-8", "surrogatepass")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "",
@@ -1069,7 +1071,10 @@ def _partial_source(event: Any) -> str | None:
     records = event.get("Records")
     if not isinstance(records, list) or not records:
         return None
-    sources = {r.get("eventSource") if isinstance(r, dict) else None for r in records}
+    sources: set[str | None] = set()
+    for record in records:
+        source = record.get("eventSource") if isinstance(record, dict) else None
+        sources.add(source if isinstance(source, str) else None)
     if len(sources) != 1:
         return None
     source = sources.pop()

@@ -41,6 +41,9 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("BOOKS_DATABASE")
         or os.path.join(tempfile.gettempdir(), "books.sqlite3"),
+        # Several gunicorn workers share the file: wait for a lock rather
+        # than fail with "database is locked".
+        "OPTIONS": {"timeout": 20},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
