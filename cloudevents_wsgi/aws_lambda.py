@@ -836,7 +836,8 @@ def _handle_native(
             response = _one_by_one(app, options, event, context, results)
     answer_body = b"".join(response.chunks)
 
-    failures = _failed_records(event, results)
+    # The source as it was before the app ran (it is handed the event).
+    failures = None if source is None else _failed_records(event, results, source)
     if failures is not None:
         if not failures:
             return {"batchItemFailures": []}
@@ -1088,9 +1089,15 @@ def _record_id(source: str, record: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _failed_records(event: Any, results: Sequence[EventResult]) -> list[int] | None:
-    """Indexes of the failed records, in order; None if not a partial-batch source."""
-    source = _partial_source(event)
+def _failed_records(
+    event: Any, results: Sequence[EventResult], source: str | None = None
+) -> list[int] | None:
+    """Indexes of the failed records, in order; None if not a partial-batch source.
+
+    ``source`` is :func:`_partial_source` of ``event`` when the caller has it.
+    """
+    if source is None:
+        source = _partial_source(event)
     if source is None:
         return None
     records = event["Records"]

@@ -34,7 +34,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import json.encoder
 import re
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -55,6 +57,7 @@ __all__ = [
     "ROUTES",
     "TRUSTED",
     "EventResult",
+    "ce_headers",
     "data_bytes",
     "event_to_json",
     "write_binary",
@@ -156,7 +159,7 @@ def data_bytes(event: CloudEvent) -> bytes:
     try:
         if isinstance(data, str) and not json_data:
             return data.encode(charset)
-        return _JSON.encode(data).encode(charset)
+        return _encode_json(data).encode(charset)
     except LookupError:
         raise InvalidEventError(
             "datacontenttype", "names a charset this receiver does not know", charset
@@ -181,6 +184,41 @@ def _too_large() -> InvalidEventError:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def _c_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder ``_JSON.encode`` builds on every call, built once, with
+    no cycle check; None where it cannot be (no C accelerator, or a signature
+    this code does not know, found out by the probe)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encode = make(
+            None, _JSON.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
+        )
+        probe = {"a": [1, -2.5, True, None, '\u00e9\n"', {}], "b": 10**20}
+        if "".join(encode(probe, 0)) != _JSON.encode(probe):
+            return None
+    except Exception:
+        return None
+    return encode  # type: ignore[no-any-return]
+
+
+_C_ENCODE: Final = _c_encoder()
+
+
+def _encode_json(data: Any) -> str:
+    """``_JSON.encode(data)``, the same text or the same exception, faster."""
+    if _C_ENCODE is not None:
+        try:
+            return "".join(_C_ENCODE(data, 0))
+        except RecursionError:
+            # Without the cycle check a cycle recurses until it overflows:
+            # the checking encoder says what the verdict was (a cycle, or
+            # data truly nested too deep).
+            pass
+    return _JSON.encode(data)
+
+
 def event_to_json(event: CloudEvent) -> dict[str, Any]:
     """The event as a JSON-format object (``data`` or ``data_base64``)."""
     obj = event.get_attributes()
@@ -194,9 +232,49 @@ def event_to_json(event: CloudEvent) -> dict[str, Any]:
     return obj
 
 
+# Environ keys by what they are: the attribute of each ``HTTP_CE_*`` key seen,
+# and the keys seen not to be one. Keys repeat from request to request (the
+# server's own, the headers clients send), so a scan of the environ mostly
+# looks keys up; the caches are bounded, as clients choose header names, and
+# a key not in them takes the test itself.
+_CE_ATTRIBUTES: dict[str, str] = {}
+_NOT_CE: set[str] = set()
+_KEYS_MAX: Final = 512
+_KEY_LENGTH_MAX: Final = 64
+
+
+def _ce_attribute(key: str) -> str | None:
+    """The attribute an environ key carries (``HTTP_CE_ID``: ``id``), or None."""
+    if key[:8] == "HTTP_CE_":
+        name = key[8:].lower()
+        if len(_CE_ATTRIBUTES) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
+            _CE_ATTRIBUTES[key] = name
+        return name
+    if len(_NOT_CE) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
+        _NOT_CE.add(key)
+    return None
+
+
+def ce_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(attribute name, raw value) of every ``HTTP_CE_*`` key, in environ order."""
+    known, others = _CE_ATTRIBUTES, _NOT_CE
+    pairs = []
+    for key, value in environ.items():
+        if key in others:
+            continue
+        name = known[key] if key in known else _ce_attribute(key)
+        if name is not None:
+            pairs.append((name, value))
+    return pairs
+
+
 def _clear_event_keys(environ: dict[str, Any]) -> None:
-    for key in [k for k in environ if k[:8] == "HTTP_CE_"]:
-        del environ[key]
+    known, others = _CE_ATTRIBUTES, _NOT_CE
+    if not others.issuperset(environ):  # else every key is known not to be one (at C speed)
+        for key in [
+            k for k in environ if k not in others and (k in known or _ce_attribute(k) is not None)
+        ]:
+            del environ[key]
     environ.pop("CONTENT_TYPE", None)
     environ.pop("HTTP_CONTENT_TYPE", None)
 
@@ -208,15 +286,25 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     kept byte for byte); by default it is serialised from the event.
     """
     _clear_event_keys(environ)
+    header_keys = _HEADER_KEYS
     for name, value in event._attributes.items():
         if name == "datacontenttype":
             environ["CONTENT_TYPE"] = value
         elif name == "time":
             environ["HTTP_CE_TIME"] = event.time_text()
         else:
-            environ[_HEADER_KEYS.get(name) or "HTTP_CE_" + name.upper()] = encode_header_value(
-                value
-            )
+            key = header_keys[name] if name in header_keys else _header_key(name)
+            if (
+                type(value) is str
+                and value.isascii()
+                and value.isprintable()
+                and " " not in value
+                and '"' not in value
+                and "%" not in value
+            ):
+                environ[key] = value  # encode_header_value's usual case, inline
+            else:
+                environ[key] = encode_header_value(value)
     if body is None:
         body = data_bytes(event)
     environ["wsgi.input"] = io.BytesIO(body)
@@ -224,7 +312,17 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     environ[CLOUDEVENT] = event
 
 
-_HEADER_KEYS: Final = {name: "HTTP_CE_" + name.upper() for name in spec.REQUIRED + spec.OPTIONAL}
+# Attribute name -> environ key; names repeat (bounded: senders choose extensions).
+_HEADER_KEYS: dict[str, str] = {
+    name: "HTTP_CE_" + name.upper() for name in spec.REQUIRED + spec.OPTIONAL
+}
+
+
+def _header_key(name: str) -> str:
+    key = "HTTP_CE_" + name.upper()
+    if len(_HEADER_KEYS) < _KEYS_MAX and len(name) <= _KEY_LENGTH_MAX:
+        _HEADER_KEYS[name] = key
+    return key
 
 
 def normalise_binary(

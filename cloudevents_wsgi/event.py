@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from . import spec
 from .errors import InvalidEventError
 
 __all__ = ["CloudEvent"]
+
+# The names spec.check_name has found valid (it returns at once for them).
+_SEEN_VALID: Final = spec._VALID_NAMES
+# The attributes whose checker is spec.check_non_empty.
+_NON_EMPTY_STRINGS: frozenset[str] = frozenset(
+    name for name, checker in spec.CHECKERS.items() if checker is spec.check_non_empty
+)
 
 
 class CloudEvent:
@@ -35,9 +42,21 @@ class CloudEvent:
         for name, value in attributes.items():
             if value is None:
                 continue
+            if (
+                name in _NON_EMPTY_STRINGS
+                and type(value) is str
+                and value
+                and value.isascii()
+                and value.isprintable()
+            ):
+                # What spec.check_non_empty accepts at once (a printable ASCII
+                # string holds no forbidden character), and the name is the spec's.
+                checked[name] = value
+                continue
             if name == "data" or name == "data_base64":
                 raise InvalidEventError(name, "is the event's data, not an attribute")
-            spec.check_name(name)
+            if name not in _SEEN_VALID:  # check_name's own first test, without the call
+                spec.check_name(name)
             checker = spec.CHECKERS.get(name)
             checked[name] = (
                 checker(name, value) if checker is not None else spec.check_extension(name, value)

@@ -241,7 +241,7 @@ class CloudEventsMiddleware:
             body = self._read_body(environ)
             check_depth("body", body, self.max_json_depth)
             if mode == BINARY:
-                raw_headers = _ce_headers(environ)
+                raw_headers = keys.ce_headers(environ)
                 self._check_headers(raw_headers)
                 event = parse_binary(raw_headers, content_type or None, body)
                 if self._plain_binary and keys.RESULTS not in environ:
@@ -319,9 +319,13 @@ class CloudEventsMiddleware:
         item: Converted,
         content_mode: str,
         body: bytes | None = None,
+        adapter: str | None = None,
     ) -> dict[str, Any]:
-        """A copy of ``environ`` holding one event in the configured form."""
+        """A copy of ``environ`` holding one event in the configured form
+        (and the name of the ``adapter`` that made it, if given)."""
         env = dict(environ)
+        if adapter is not None:
+            env[keys.ADAPTER] = adapter
         if self.mode == "binary" and not _is_event_format(item.event.get_datacontenttype()):
             keys.write_binary(env, item.event, body)
         else:
@@ -416,7 +420,7 @@ class CloudEventsMiddleware:
                 raise UnsupportedFormatError(
                     "body", "no adapter recognises this payload as an event it can convert"
                 )
-            expected = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}.get(origin)
+            expected = _EXPECTED_ADAPTER.get(origin)
             if expected is not None and adapter.name != expected:
                 raise InvalidEventError(
                     "body", f"the request's headers announce {expected} but the body is not one"
@@ -432,11 +436,17 @@ class CloudEventsMiddleware:
                 raise InvalidEventError(
                     "body", f"could not be converted by {adapter.name} ({type(exc).__name__})"
                 ) from None
-            environ = dict(environ)
-            environ[keys.ADAPTER] = adapter.name
-            if len(items) != 1 or keys.RESULTS in environ:
-                return self._dispatch(environ, start_response, items, NATIVE, batch=len(items) != 1)
-            env = self._event_environ(environ, items[0], NATIVE)
+            if len(items) != 1:
+                environ = dict(environ)
+                environ[keys.ADAPTER] = adapter.name
+                return self._dispatch(environ, start_response, items, NATIVE, batch=True)
+            # One event: its environ is the one copy made (the adapter's name
+            # set first, where the copy of a copy had it).
+            if keys.RESULTS in environ:
+                return self._dispatch(
+                    environ, start_response, items, NATIVE, batch=False, adapter=adapter.name
+                )
+            env = self._event_environ(environ, items[0], NATIVE, adapter=adapter.name)
         except InvalidEventError as error:
             return _problem(error, start_response)
         return self.app(env, start_response)
@@ -492,14 +502,29 @@ class CloudEventsMiddleware:
         content_mode: str,
         *,
         batch: bool,
+        adapter: str | None = None,
     ) -> Iterable[bytes]:
         """Call the app once per event, then answer once.
 
         A single event's own answer is replayed; several are combined.
+        ``adapter`` (single events only) is set in the event's environ.
         """
         if not items:
             start_response("204 No Content", [])
             return []
+        if not batch and len(items) == 1:
+            # One event (a caller records its outcome): the loops below, unrolled.
+            item = items[0]
+            env = self._event_environ(environ, item, content_mode, adapter=adapter)
+            status, headers, chunks, exc_info = _run_to_completion(self.app, env)
+            code = int(status[:3])
+            results = environ.get(keys.RESULTS)
+            if results is not None:
+                results.append(keys.EventResult(0, item.event, code, exc_info, item.record_id))
+            if exc_info is not None:
+                raise exc_info[1].with_traceback(exc_info[2])
+            start_response(status, headers)
+            return chunks
         # Every event is written out before the app sees any: one that cannot
         # be refuses the whole request.
         environs: list[dict[str, Any]] = []
@@ -561,20 +586,42 @@ class CloudEventsMiddleware:
         return []
 
 
-def _ce_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
-    """(attribute name, raw value) of every ``ce-`` header."""
-    return [(key[8:].lower(), value) for key, value in environ.items() if key[:8] == "HTTP_CE_"]
-
-
 def _headers(environ: WSGIEnvironment) -> dict[str, str]:
-    headers = {
-        key[5:].lower().replace("_", "-"): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    }
+    names, others = _HEADER_NAMES, _NOT_HEADERS
+    headers = {}
+    for key, value in environ.items():
+        if key in others:
+            continue
+        name = names[key] if key in names else _header_name(key)
+        if name is not None:
+            headers[name] = value
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = environ["CONTENT_TYPE"]
     return headers
+
+
+# Environ keys by what they are (``HTTP_X_AMZ_SNS_MESSAGE_TYPE``:
+# ``x-amz-sns-message-type``; a server's own keys: not a header). Keys repeat,
+# so a scan mostly looks them up; bounded, as clients choose header names.
+_HEADER_NAMES: dict[str, str] = {}
+_NOT_HEADERS: set[str] = set()
+_KEYS_MAX: Final = 512
+_KEY_LENGTH_MAX: Final = 64
+
+
+def _header_name(key: str) -> str | None:
+    if key.startswith("HTTP_"):
+        name = key[5:].lower().replace("_", "-")
+        if len(_HEADER_NAMES) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
+            _HEADER_NAMES[key] = name
+        return name
+    if len(_NOT_HEADERS) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
+        _NOT_HEADERS.add(key)
+    return None
+
+
+# The adapter a provider's own header announces.
+_EXPECTED_ADAPTER: Final = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}
 
 
 def _is_event_format(content_type: str | None) -> bool:

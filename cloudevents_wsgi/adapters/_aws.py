@@ -7,6 +7,7 @@ Private to the package; the adapters' public surface is their modules.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -29,6 +30,10 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # value is encoded, not mistaken for an escape), "#" (a native name never
 # holds a fragment) and "[" "]" (only legal around an IP literal).
 _URI_SAFE: Final = "-._~:/?@!$&'()*+,;="
+
+
+# The characters quote(value, safe=_URI_SAFE) keeps: its always-safe ones and _URI_SAFE.
+_QUOTE_SAFE: Final = re.compile(r"[A-Za-z0-9_.\-~:/?@!$&'()*+,;=]*").fullmatch
 
 
 def path_join(where: str, key: str) -> str:
@@ -113,6 +118,10 @@ def _check_string(field: str, value: Any) -> str:
 
 def records(payload: Any, where: str = "") -> list[dict[str, Any]]:
     """The non-empty ``Records`` array of objects of a Lambda event."""
+    if type(payload) is dict:
+        items = payload.get("Records")
+        if type(items) is list and items and all(type(item) is dict for item in items):
+            return list(items)  # the usual case: nothing below would object
     body = obj(payload, where)
     key = path_join(where, "Records")
     items = member(body, "Records", where)
@@ -187,6 +196,8 @@ def _reject_constant(name: str) -> Any:
 def source_reference(value: str) -> str:
     """A native name or ARN as a URI reference: characters a URI reference
     cannot hold are percent-encoded (UTF-8); everything else is kept."""
+    if type(value) is str and _QUOTE_SAFE(value):
+        return value  # nothing for quote() to encode
     try:
         return quote(value, safe=_URI_SAFE)
     except UnicodeEncodeError:

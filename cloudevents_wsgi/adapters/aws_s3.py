@@ -63,25 +63,25 @@ class S3Adapter:
     def convert(self, payload: Any, message: Message) -> list[Converted]:
         if _is_test_event(payload):
             return [_test_event(payload)]
-        return [
-            _record(record, f"Records[{index}]")
-            for index, record in enumerate(_aws.records(payload))
-        ]
+        return [_record(record, index) for index, record in enumerate(_aws.records(payload))]
 
 
 def _is_test_event(payload: Any) -> bool:
-    return isinstance(payload, dict) and all(
-        payload.get(key) == value for key, value in TEST_EVENT.items()
+    # TEST_EVENT's items, compared in order.
+    return (
+        isinstance(payload, dict)
+        and payload.get("Service") == "Amazon S3"
+        and payload.get("Event") == "s3:TestEvent"
     )
 
 
-def _record(record: dict[str, Any], where: str) -> Converted:
+def _record(record: dict[str, Any], index: int) -> Converted:
     try:
         return _well_formed_record(record)
     except (KeyError, TypeError, UnicodeDecodeError, InvalidEventError):
         # Something is missing or wrong: the checked reading below says what,
         # naming the field.
-        return _checked_record(record, where)
+        return _checked_record(record, f"Records[{index}]")
 
 
 def _well_formed_record(record: dict[str, Any]) -> Converted:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import django
+
 SECRET_KEY = os.environ.get("BOOKS_SECRET_KEY", "books-example-not-a-secret")
 DEBUG = os.environ.get("BOOKS_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get(
@@ -42,8 +44,15 @@ DATABASES = {
         "NAME": os.environ.get("BOOKS_DATABASE")
         or os.path.join(tempfile.gettempdir(), "books.sqlite3"),
         # Several gunicorn workers share the file: wait for a lock rather
-        # than fail with "database is locked".
-        "OPTIONS": {"timeout": 20},
+        # than fail with "database is locked". The timeout alone is not
+        # enough: a transaction that starts as a reader and then writes
+        # (update_or_create, delete) cannot wait for a writer in another
+        # process and fails at once, unless it takes the write lock first
+        # (BEGIN IMMEDIATE, Django 5.1 and later).
+        "OPTIONS": {
+            "timeout": 20,
+            **({"transaction_mode": "IMMEDIATE"} if django.VERSION >= (5, 1) else {}),
+        },
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
