@@ -1021,8 +1021,10 @@ def _detail(body: bytes) -> str:
         problem = json.loads(body)
     except ValueError:
         problem = None
-    if isinstance(problem, dict) and isinstance(problem.get("detail"), str):
-        return ": " + str(problem["detail"])
+    if isinstance(problem, dict) and isinstance(problem.get("reason"), str):
+        # The field and the reason, not the quoted value: this message goes to
+        # CloudWatch, and logs never carry event data.
+        return f": {problem.get('field')}: {problem['reason']}"
     text = body[:300].decode("utf-8", "replace")
     return ": " + text + ("..." if len(body) > 300 else "")
 

@@ -588,3 +588,24 @@ def test_invalid_event_in_a_cloudevents_batch_reaches_nothing() -> None:
         make_lambda_handler(app)([cloudevent("a"), bad], CONTEXT)
     assert caught.value.status == 400
     assert app.environs == []
+
+
+def test_a_refused_event_s_error_names_field_and_reason_but_not_the_value() -> None:
+    # The message reaches CloudWatch: it must not quote event data.
+    from cloudevents_wsgi.aws_lambda import EventFailedError, make_lambda_handler
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("204 No Content", [])
+        return []
+
+    event = {
+        "specversion": "1.0",
+        "id": "1",
+        "source": "/s",
+        "type": "t",
+        "time": "secret-4f1c-not-a-time",
+    }
+    with pytest.raises(EventFailedError) as caught:
+        make_lambda_handler(app)(event, None)
+    assert "time: is not an RFC 3339 timestamp" in str(caught.value)
+    assert "secret-4f1c" not in str(caught.value)

@@ -128,7 +128,7 @@ def test_invoke_a_failing_event_prints_the_lambda_error(books_env: dict[str, str
     assert out.returncode == 1
     error = json.loads(out.stdout)
     assert error["errorType"] == "EventFailedError"
-    assert "'Scheduled Event'" in error["errorMessage"]
+    assert "type: is not an event type this endpoint accepts" in error["errorMessage"]
     assert "Traceback" not in out.stderr
 
 
