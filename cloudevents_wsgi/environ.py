@@ -22,6 +22,10 @@ Every key the middleware or the Lambda shim writes is listed here.
                                    the body and decoded again
 ``cloudevents_wsgi.routes``        set by the Lambda shim: (type pattern, path)
                                    pairs; the first match sets ``PATH_INFO``
+``aws.event``, ``aws.context``     set by the Lambda shim on every request: the
+                                   Lambda event and context (Mangum's names)
+``cloudevents_wsgi.pubsub_claims`` set by :mod:`cloudevents_wsgi.pubsub_auth`: the
+                                   verified Pub/Sub push token's claims
 ``HTTP_CE_*``                      binary form: one key per attribute
 ``CONTENT_TYPE``                   binary form: ``datacontenttype`` (absent if
                                    unset); structured: ``application/cloudevents+json``
