@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,22 @@ def require_fixture(relative: str) -> Path:
     if not path.is_file():
         pytest.skip(f"../shared/fixtures/{relative} is not present")
     return path
+
+
+def utc(*args: int) -> datetime:
+    """A UTC datetime: ``utc(2024, 5, 1, 10)``."""
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def summary(converted: Any) -> tuple[Any, ...]:
+    """What the golden tables of the adapters pin, for one converted event."""
+    event = converted.event
+    return (
+        event.get_type(),
+        event.get_source(),
+        event.get_id(),
+        event.get_subject(),
+        event.get_time(),
+        event.get_datacontenttype(),
+        converted.record_id,
+    )

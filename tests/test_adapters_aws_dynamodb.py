@@ -3,7 +3,6 @@ deserializer, malformed records."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from cloudevents_wsgi import InvalidEventError, Message
 from cloudevents_wsgi.adapters.aws_dynamodb import ADAPTER, deserialize
 
-from .conftest import fixture_paths, load_fixture, require_fixture
+from .conftest import fixture_paths, load_fixture, require_fixture, utc
 
 NO_HEADERS = Message()
 EXAMPLE_STREAM = (
@@ -22,10 +21,6 @@ JAVA_STREAM = (
     "arn:aws:dynamodb:eu-central-1:123456789012:table/ExampleTableWithStream/stream/"
     "2015-06-27T00:48:05.899"
 )
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 DEC_2016 = utc(2016, 12, 2, 1, 27)

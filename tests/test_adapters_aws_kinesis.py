@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from cloudevents_wsgi import InvalidEventError, Message
 from cloudevents_wsgi.adapters.aws_kinesis import ADAPTER
 
-from .conftest import fixture_paths, load_fixture, require_fixture
+from .conftest import fixture_paths, load_fixture, require_fixture, utc
 
 NO_HEADERS = Message()
 OCTETS = "application/octet-stream"
@@ -24,10 +23,6 @@ LOGS_STREAM = (
 )
 SEQ_1 = "49568167373333333333333333333333333333333333333333333333"
 SEQ_2 = "49568167373333333334444444444444444444444444444444444444"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 HELLO_WORLD = [

@@ -8,7 +8,6 @@ import base64
 import gzip
 import json
 import zlib
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -16,13 +15,9 @@ import pytest
 from cloudevents_wsgi import ConfigurationError, InvalidEventError, Message, PayloadTooLargeError
 from cloudevents_wsgi.adapters.aws_logs import ADAPTER, MAX_DECOMPRESSED_SIZE, LogsAdapter
 
-from .conftest import fixture_paths, load_fixture, require_fixture
+from .conftest import fixture_paths, load_fixture, require_fixture, utc
 
 NO_HEADERS = Message()
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 AWS_SAMPLE = (

@@ -4,7 +4,6 @@ the s3:TestEvent, and malformed notifications."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from cloudevents_wsgi import InvalidEventError, Message
 from cloudevents_wsgi.adapters.aws_s3 import ADAPTER
 
-from .conftest import load_fixture, require_fixture
+from .conftest import load_fixture, require_fixture, summary, utc
 
 NO_HEADERS = Message()
 EXAMPLE_ID = "EXAMPLE123456789.EXAMPLE123/5678abcdefghijklambdaisawesome/mnopqrstuvwxyzABCDEFGH"
@@ -21,26 +20,9 @@ POWERTOOLS_ID = (
 )
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
 def convert(payload: Any) -> list[Any]:
     assert ADAPTER.matches(payload, NO_HEADERS)
     return ADAPTER.convert(payload, NO_HEADERS)
-
-
-def summary(converted: Any) -> tuple[Any, ...]:
-    event = converted.event
-    return (
-        event.get_type(),
-        event.get_source(),
-        event.get_id(),
-        event.get_subject(),
-        event.get_time(),
-        event.get_datacontenttype(),
-        converted.record_id,
-    )
 
 
 GOLDEN = [

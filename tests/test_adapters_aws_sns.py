@@ -4,7 +4,6 @@ S3 notifications inside SNS, and malformed messages."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -12,27 +11,10 @@ import pytest
 from cloudevents_wsgi import InvalidEventError, Message
 from cloudevents_wsgi.adapters.aws_sns import ADAPTER, SNSAdapter
 
-from .conftest import fixture_paths, load_fixture, require_fixture
+from .conftest import fixture_paths, load_fixture, require_fixture, summary, utc
 
 NO_HEADERS = Message()
 TEXT = "text/plain; charset=utf-8"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-def summary(converted: Any) -> tuple[Any, ...]:
-    event = converted.event
-    return (
-        event.get_type(),
-        event.get_source(),
-        event.get_id(),
-        event.get_subject(),
-        event.get_time(),
-        event.get_datacontenttype(),
-        converted.record_id,
-    )
 
 
 GOLDEN = [

@@ -13,29 +13,12 @@ import pytest
 from cloudevents_wsgi import InvalidEventError, Message
 from cloudevents_wsgi.adapters.aws_sqs import ADAPTER, SQSAdapter
 
-from .conftest import fixture_paths, load_fixture, require_fixture
+from .conftest import fixture_paths, load_fixture, require_fixture, summary, utc
 
 NO_HEADERS = Message()
 TEXT = "text/plain; charset=utf-8"
 JAVA_QUEUE = "arn:aws:sqs:eu-central-1:123456789012:TestLambda"
 JAVA_SENT = datetime(2020, 10, 6, 9, 15, 6, 495000, tzinfo=timezone.utc)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-def summary(converted: Any) -> tuple[Any, ...]:
-    event = converted.event
-    return (
-        event.get_type(),
-        event.get_source(),
-        event.get_id(),
-        event.get_subject(),
-        event.get_time(),
-        event.get_datacontenttype(),
-        converted.record_id,
-    )
 
 
 def sqs(message_id: str, queue: str, sent: datetime, content_type: str) -> tuple[Any, ...]:
