@@ -14,6 +14,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
@@ -125,16 +126,25 @@ def parse_binary(
         # The usual case: every name already seen valid, every value printable
         # ASCII with nothing to unquote or decode, so a valid non-empty String
         # as it is. What is left is to check the typed attributes.
-        if "specversion" in attributes and attributes["specversion"] != spec.SPECVERSION:
-            attributes["specversion"] = spec.check_context_attribute(
-                "specversion", attributes["specversion"]
-            )
-        if "source" in attributes:
-            spec.check_uri_reference("source", attributes["source"])
-        if "dataschema" in attributes:
-            spec.check_uri("dataschema", attributes["dataschema"])
-        if time_text is not None:
-            attributes["time"] = spec.parse_timestamp("time", time_text)
+        try:
+            if "specversion" in attributes and attributes["specversion"] != spec.SPECVERSION:
+                attributes["specversion"] = spec.check_context_attribute(
+                    "specversion", attributes["specversion"]
+                )
+            if "source" in attributes:
+                spec.check_uri_reference("source", attributes["source"])
+            if "dataschema" in attributes:
+                spec.check_uri("dataschema", attributes["dataschema"])
+            if time_text is not None:
+                attributes["time"] = spec.parse_timestamp("time", time_text)
+        except InvalidEventError:
+            # Report the first bad attribute in header order, as the
+            # per-header path does, whatever order the checks above ran in.
+            for attribute, value in list(attributes.items()):
+                checker = _CHECKERS.get(attribute)
+                if checker is not None and not isinstance(value, datetime):
+                    checker(attribute, value)
+            raise
     else:
         for attribute, raw in attributes.items():
             if attribute in _NOT_HEADERS:
