@@ -268,3 +268,74 @@ def test_the_sam_template_runs_the_shim_for_the_api_and_the_bucket() -> None:
     assert events["Uploads"]["Properties"]["Events"] == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
     assert template["Resources"]["BooksBucket"]["Type"] == "AWS::S3::Bucket"
     assert template["Outputs"]["FunctionArn"]["Value"] == {"Fn::GetAtt": ["BooksFunction", "Arn"]}
+
+
+# -- a database error ---------------------------------------------------------------
+
+
+def sqs_of_uploads(*keys: str) -> dict[str, Any]:
+    """An SQS batch whose messages are S3 notifications (S3 -> SQS -> Lambda)."""
+    return {
+        "Records": [
+            {
+                "messageId": f"msg-{i}",
+                "receiptHandle": f"handle-{i}",
+                "body": json.dumps({"Records": [s3_record(key)]}),
+                "attributes": {"SentTimestamp": "1714557600000"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:uploads",
+                "awsRegion": "us-east-1",
+            }
+            for i, key in enumerate(keys)
+        ]
+    }
+
+
+@pytest.fixture
+def locked_for(handler: Any, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Keys for which the database refuses the write, as a locked SQLite does."""
+    from books.models import Book  # type: ignore[import-not-found]
+    from django.db import OperationalError
+
+    keys: set[str] = set()
+    original = Book.objects.update_or_create
+
+    def update_or_create(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("key") in keys:
+            raise OperationalError("database is locked")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(Book.objects, "update_or_create", update_or_create)
+    return keys
+
+
+def test_database_error_fails_only_its_record_of_a_batch(
+    handler: Any, locked_for: set[str]
+) -> None:
+    locked_for.add("books/b.epub")
+    result = handler(sqs_of_uploads("books/a.epub", "books/b.epub", "books/c.epub"), LocalContext())
+    # Lambda retries exactly the record whose write failed; the others are done.
+    assert result == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
+    keys = {b["key"] for b in lambda_books(handler)}
+    assert {"books/a.epub", "books/c.epub"} <= keys
+    assert "books/b.epub" not in keys
+    # The retry, once the database answers again, adds it; nothing twice.
+    locked_for.clear()
+    assert handler(sqs_of_uploads("books/b.epub"), LocalContext()) == {"batchItemFailures": []}
+    listed = [b["key"] for b in lambda_books(handler)]
+    assert sorted(k for k in listed if k.endswith(("a.epub", "b.epub", "c.epub"))) == [
+        "books/a.epub",
+        "books/b.epub",
+        "books/c.epub",
+    ]
+
+
+def test_database_error_on_a_single_event_is_a_lambda_error(
+    handler: Any, locked_for: set[str]
+) -> None:
+    locked_for.add("books/moby-dick.epub")
+    with pytest.raises(EventFailedError) as caught:
+        handler(load_sample("s3-object-created"), LocalContext())
+    assert caught.value.status == 500
