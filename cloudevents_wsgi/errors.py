@@ -9,6 +9,7 @@ The middleware turns them into ``application/problem+json`` answers.
 from __future__ import annotations
 
 import json
+import reprlib
 from typing import Any
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "OriginNotAllowedError",
     "PayloadTooLargeError",
     "UnsupportedFormatError",
+    "problem_response",
 ]
 
 _TITLES = {
@@ -50,7 +52,8 @@ class InvalidEventError(CloudEventsWSGIError, ValueError):
         self.field = field
         self.reason = reason
         self.value = value
-        message = f"{field}: {reason}"
+        # Every part cut short: a field or value may be megabytes a client chose.
+        message = f"{_cut(field)}: {_cut(reason)}"
         if value is not None:
             message += f" (got {_quote(value)})"
         super().__init__(message)
@@ -68,8 +71,8 @@ class InvalidEventError(CloudEventsWSGIError, ValueError):
             "title": _TITLES.get(self.status, "Bad Request"),
             "status": self.status,
             "detail": str(self),
-            "field": self.field,
-            "reason": self.reason,
+            "field": _cut(self.field),
+            "reason": _cut(self.reason),
         }
         if self.value is not None:
             body["value"] = _quote(self.value)
@@ -92,11 +95,41 @@ class PayloadTooLargeError(InvalidEventError):
     status = 413
 
 
+def problem_response(error: InvalidEventError) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The whole ``application/problem+json`` answer (RFC 9457) for ``error``:
+    the WSGI status line, the headers and the body.
+
+    The body stays under about 2 KB whatever the error quotes: ``field``,
+    ``reason``, ``detail`` and ``value`` are each cut to a bounded length.
+    """
+    body = error.problem_json()
+    return (
+        f"{error.status} {_TITLES.get(error.status, 'Bad Request')}",
+        [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))],
+        body,
+    )
+
+
+# The longest text echoed from a request in an error (characters).
+_ECHO_MAX = 200
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _ECHO_MAX else text[:_ECHO_MAX] + "..."
+
+
 def _quote(value: Any) -> str:
-    text = repr(value)
-    if len(text) > 200:
-        text = text[:200] + "..."
-    return text
+    if isinstance(value, (str, bytes)):
+        if len(value) > _ECHO_MAX:  # the repr of the head only, not of megabytes
+            return repr(value[:_ECHO_MAX])[: _ECHO_MAX + 2] + "..."
+        return _cut(repr(value))
+    # Containers and the rest: a few members, each shortened (bounded work).
+    return _cut(_SHORT_REPR.repr(value))
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+_SHORT_REPR.maxlevel = 3
 
 
 class OriginNotAllowedError(InvalidEventError):

@@ -13,15 +13,18 @@ the sender's raw request unchanged (the environ of an event is rewritten).
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
 from . import environ as keys
+from ._json import load_json
 from .adapters.base import Adapter, Converted
 from .detect import find_adapter
 from .errors import (
@@ -30,16 +33,16 @@ from .errors import (
     OriginNotAllowedError,
     PayloadTooLargeError,
     UnsupportedFormatError,
+    problem_response,
 )
 from .message import Message
 from .receiver import (
     BATCH,
     BINARY,
+    MAX_ATTRIBUTES,
     MAX_BATCH,
     MAX_DEPTH,
-    check_depth,
     content_mode,
-    load_json,
     parse_batch,
     parse_binary,
     parse_structured,
@@ -62,8 +65,13 @@ DEFAULT_MAX_BODY: Final = 10 * 1024 * 1024
 DEFAULT_METHODS: Final = ("POST", "PUT", "PATCH")
 # Far more ce- headers than any event has; WSGI servers cap all headers at
 # about 100 (gunicorn: limit_request_fields) and 8 KiB each.
-MAX_HEADERS: Final = 100
 MAX_HEADER_SIZE: Final = 8192
+#: Deprecated: the default of ``max_attributes`` (the old ``max_headers``).
+MAX_HEADERS: Final = MAX_ATTRIBUTES
+
+
+class _NotGiven(enum.Enum):
+    NOT_GIVEN = enum.auto()  # an option left out (where None is not a valid value)
 
 
 class CloudEventsMiddleware:
@@ -80,9 +88,16 @@ class CloudEventsMiddleware:
     ``max_batch_size``
         events; a longer batch is answered 413.
     ``max_json_depth``
-        nesting of JSON arrays and objects in a body; deeper is answered 400.
-    ``max_headers``, ``max_header_size``
-        ``ce-`` headers of a binary-mode event, and bytes in each; more is 400.
+        nesting of JSON arrays and objects wherever JSON is parsed (structured
+        and batch bodies, binary data of a JSON media type); deeper is
+        answered 400. Other binary data is never parsed, so never refused for it.
+    ``max_attributes``
+        context attributes of each event, in every content mode (the ``ce-``
+        headers of a binary event, the members of a structured event or of
+        each batch member); more is answered 400 naming ``headers`` or
+        ``attributes``. ``max_headers`` is its deprecated former name.
+    ``max_header_size``
+        bytes in each ``ce-`` header of a binary event; more is 400.
     ``methods``
         the request methods that may carry an event; others pass through.
     ``webhook_origins``
@@ -136,7 +151,7 @@ class CloudEventsMiddleware:
         max_body_size: int = DEFAULT_MAX_BODY,
         max_batch_size: int = MAX_BATCH,
         max_json_depth: int = MAX_DEPTH,
-        max_headers: int = MAX_HEADERS,
+        max_attributes: int = MAX_ATTRIBUTES,
         max_header_size: int = MAX_HEADER_SIZE,
         methods: Collection[str] = DEFAULT_METHODS,
         webhook_origins: Collection[str] | None = None,
@@ -148,20 +163,33 @@ class CloudEventsMiddleware:
         sns_certificate_fetcher: Callable[[str], bytes] | None = None,
         sns_confirm_subscriptions: bool = False,
         dapr: bool = False,
+        max_headers: int | _NotGiven = _NotGiven.NOT_GIVEN,
     ) -> None:
         if not callable(app):
             raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
         if mode not in MODES:
             raise ConfigurationError(f"mode must be one of {MODES}, not {mode!r}")
+        given_max_headers = max_headers is not _NotGiven.NOT_GIVEN
+        if given_max_headers and max_attributes != MAX_ATTRIBUTES:
+            raise ConfigurationError("max_headers is the old name of max_attributes: pass one")
         for name, value in (
             ("max_body_size", max_body_size),
             ("max_batch_size", max_batch_size),
             ("max_json_depth", max_json_depth),
-            ("max_headers", max_headers),
+            ("max_attributes", max_attributes),
+            ("max_headers", max_headers if given_max_headers else MAX_ATTRIBUTES),
             ("max_header_size", max_header_size),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigurationError(f"{name} must be a positive integer, not {value!r}")
+        if isinstance(max_headers, int):
+            warnings.warn(
+                "max_headers is deprecated; use max_attributes, which caps the attributes "
+                "of every event in every content mode",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            max_attributes = max_headers
         if isinstance(methods, str) or not all(isinstance(m, str) for m in methods):
             raise ConfigurationError(f"methods must be a collection of strings, not {methods!r}")
         if webhook_origins is not None and (
@@ -218,7 +246,7 @@ class CloudEventsMiddleware:
         self.max_body_size = max_body_size
         self.max_batch_size = max_batch_size
         self.max_json_depth = max_json_depth
-        self.max_headers = max_headers
+        self.max_attributes = max_attributes
         self.max_header_size = max_header_size
         self.methods = frozenset(m.upper() for m in methods)
         self.webhook_origins = None if webhook_origins is None else frozenset(webhook_origins)
@@ -239,11 +267,13 @@ class CloudEventsMiddleware:
                     return self.app(environ, start_response)
                 return self._native(environ, start_response, origin)
             body = self._read_body(environ)
-            check_depth("body", body, self.max_json_depth)
+            depth, most = self.max_json_depth, self.max_attributes
             if mode == BINARY:
                 raw_headers = keys.ce_headers(environ)
                 self._check_headers(raw_headers)
-                event = parse_binary(raw_headers, content_type or None, body)
+                event = parse_binary(
+                    raw_headers, content_type or None, body, max_depth=depth, max_attributes=most
+                )
                 if self._plain_binary and keys.RESULTS not in environ:
                     # The fast path: already in binary form, the environ is the app's.
                     keys.normalise_binary(environ, event, raw_headers, body)
@@ -251,9 +281,11 @@ class CloudEventsMiddleware:
                     return self.app(environ, start_response)
                 events = [event]
             elif mode == BATCH:
-                events = parse_batch(body, max_batch=self.max_batch_size)
+                events = parse_batch(
+                    body, max_batch=self.max_batch_size, max_depth=depth, max_attributes=most
+                )
             else:
-                events = [parse_structured(body)]
+                events = [parse_structured(body, max_depth=depth, max_attributes=most)]
             if mode != BATCH and keys.RESULTS not in environ:
                 # One event, no one recording: the app's answer streams straight back.
                 env = self._event_environ(
@@ -286,7 +318,7 @@ class CloudEventsMiddleware:
                 raise PayloadTooLargeError(
                     "body", f"is larger than the limit of {self.max_body_size} bytes", length
                 )
-            body: bytes = stream.read(length) if length else b""
+            body = _read(stream, length)
             if len(body) < length:
                 raise InvalidEventError(
                     "body", f"ended after {len(body)} of the {length} bytes announced"
@@ -294,7 +326,7 @@ class CloudEventsMiddleware:
             return body
         if environ.get("wsgi.input_terminated"):
             # A chunked request: the server ends the stream at the last chunk.
-            body = stream.read(self.max_body_size + 1)
+            body = _read(stream, self.max_body_size + 1)
             if len(body) > self.max_body_size:
                 raise PayloadTooLargeError(
                     "body", f"is larger than the limit of {self.max_body_size} bytes"
@@ -302,10 +334,17 @@ class CloudEventsMiddleware:
             return body
         return b""
 
+    @property
+    def max_headers(self) -> int:
+        """Deprecated: :attr:`max_attributes`."""
+        return self.max_attributes
+
     def _check_headers(self, raw_headers: list[tuple[str, str]]) -> None:
-        if len(raw_headers) > self.max_headers:
+        if len(raw_headers) > self.max_attributes:
             raise InvalidEventError(
-                "headers", f"more than {self.max_headers} ce- headers", len(raw_headers)
+                "headers",
+                f"more than {self.max_attributes} ce- headers (max_attributes)",
+                len(raw_headers),
             )
         for attribute, raw in raw_headers:
             if len(raw) > self.max_header_size:
@@ -391,8 +430,7 @@ class CloudEventsMiddleware:
             else:
                 body = self._read_body(environ)
                 try:
-                    check_depth("body", body, self.max_json_depth)
-                    payload = load_json("body", body)
+                    payload = load_json("body", body, max_depth=self.max_json_depth)
                 except InvalidEventError:
                     if origin == "http":
                         return self._pass_through(environ, start_response, body)
@@ -472,10 +510,10 @@ class CloudEventsMiddleware:
             url = sns_signature.confirmation_url(payload)
             if self.sns_confirm_subscriptions:
                 fetcher(url)
-                logger.info("confirmed the SNS subscription to %s", payload.get("TopicArn"))
+                logger.info("confirmed the SNS subscription to %r", payload.get("TopicArn"))
                 return _json_answer("200 OK", {"confirmed": True}, start_response)
             logger.warning(
-                "SNS asks to confirm a subscription to %s; confirm it by visiting %s "
+                "SNS asks to confirm a subscription to %r; confirm it by visiting %r "
                 "or enable sns_confirm_subscriptions",
                 payload.get("TopicArn"),
                 url,
@@ -644,12 +682,26 @@ def _json_answer(status: str, obj: Any, start_response: StartResponse) -> Iterab
 
 
 def _problem(error: InvalidEventError, start_response: StartResponse) -> Iterable[bytes]:
-    body = error.problem_json()
-    start_response(
-        f"{error.status} {error.problem()['title']}",
-        [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))],
-    )
+    status, headers, body = problem_response(error)
+    start_response(status, headers)
     return [body]
+
+
+def _read(stream: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``stream``: read until the end of input or the
+    limit, whatever each ``read()`` returns (PEP 3333 allows short reads)."""
+    chunk: bytes = stream.read(limit) if limit else b""
+    if len(chunk) >= limit or not chunk:
+        return chunk
+    parts = [chunk]
+    got = len(chunk)
+    while got < limit:
+        chunk = stream.read(limit - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
 
 
 def _run_to_completion(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -19,6 +18,7 @@ from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 from . import spec
+from ._json import MAX_DEPTH, check_depth, decode_text, load_json
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
 from .message import Message
@@ -26,6 +26,9 @@ from .message import Message
 __all__ = [
     "BATCH",
     "BINARY",
+    "MAX_ATTRIBUTES",
+    "MAX_BATCH",
+    "MAX_DEPTH",
     "STRUCTURED",
     "check_depth",
     "content_mode",
@@ -46,9 +49,9 @@ _FORMAT_PREFIX: Final = "application/cloudevents"
 
 # Default for the batch length limit (DoS guard; configurable).
 MAX_BATCH: Final = 1000
-# Default for JSON nesting: DynamoDB items nest 32 levels, each two JSON levels
-# deep ({"M": {...}}), inside a few levels of envelope.
-MAX_DEPTH: Final = 128
+# Default for the attributes of one event (DoS guard; configurable): far more
+# than any event has; a WSGI server caps all headers at about 100.
+MAX_ATTRIBUTES: Final = 100
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _QUOTED_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
@@ -84,33 +87,63 @@ def content_mode(content_type: str | None, has_specversion_header: bool) -> str 
     return BINARY if has_specversion_header else None
 
 
-def from_http(message: Message, *, max_batch: int = MAX_BATCH) -> list[CloudEvent] | None:
-    """The events a request carries, or ``None`` if it carries no CloudEvent."""
+def from_http(
+    message: Message,
+    *,
+    max_batch: int = MAX_BATCH,
+    max_depth: int = MAX_DEPTH,
+    max_attributes: int = MAX_ATTRIBUTES,
+) -> list[CloudEvent] | None:
+    """The events a request carries, or ``None`` if it carries no CloudEvent.
+
+    ``max_batch`` caps the events of a batch (more: 413), ``max_depth`` the
+    nesting of JSON arrays and objects wherever JSON is parsed, and
+    ``max_attributes`` the context attributes of each event (more: 400).
+    """
     headers = message.headers
     mode = content_mode(headers.get("content-type"), "ce-specversion" in headers)
     if mode is None:
         return None
     if mode == STRUCTURED:
-        return [parse_structured(message.body)]
+        return [parse_structured(message.body, max_depth=max_depth, max_attributes=max_attributes)]
     if mode == BATCH:
-        return parse_batch(message.body, max_batch=max_batch)
+        return parse_batch(
+            message.body, max_batch=max_batch, max_depth=max_depth, max_attributes=max_attributes
+        )
     pairs = [(name[3:], value) for name, value in headers.items() if name.startswith("ce-")]
-    return [parse_binary(pairs, headers.get("content-type"), message.body)]
+    return [
+        parse_binary(
+            pairs,
+            headers.get("content-type"),
+            message.body,
+            max_depth=max_depth,
+            max_attributes=max_attributes,
+        )
+    ]
 
 
 # -- binary content mode ----------------------------------------------------
 
 
 def parse_binary(
-    headers: Iterable[tuple[str, str]], content_type: str | None, body: bytes
+    headers: Iterable[tuple[str, str]],
+    content_type: str | None,
+    body: bytes,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_attributes: int = MAX_ATTRIBUTES,
 ) -> CloudEvent:
     """An event in binary content mode.
 
     ``headers`` are (attribute name, raw header value) pairs: the ``ce-``
     headers with the prefix taken off and the name lower-cased.
-    ``content_type`` becomes ``datacontenttype``.
+    ``content_type`` becomes ``datacontenttype``. The body is the data: parsed
+    (and its nesting capped at ``max_depth``) only when that media type is
+    JSON. More than ``max_attributes`` headers: :class:`InvalidEventError`.
     """
     attributes: dict[str, Any] = dict(headers)
+    if len(attributes) > max_attributes:
+        raise _too_many("headers", max_attributes, len(attributes))
     raws = attributes.values()
     joined = "".join(raws)
     time_text = attributes.get("time")
@@ -171,7 +204,7 @@ def parse_binary(
         essence, params = spec.parse_media_type("datacontenttype", content_type)
         attributes["datacontenttype"] = content_type
         if body:
-            data = _binary_data(essence, params, body)
+            data = _binary_data(essence, params, body, max_depth)
     elif body:
         data = body
     return CloudEvent._checked(attributes, data, time_text)
@@ -227,25 +260,41 @@ def _header_value(attribute: str, raw: str) -> str:
         ) from None
 
 
-def _binary_data(essence: str, params: Mapping[str, str], body: bytes) -> Any:
+def _binary_data(essence: str, params: Mapping[str, str], body: bytes, max_depth: int) -> Any:
     if spec.is_json(essence):
-        return load_json("data", body, params.get("charset", "utf-8"))
+        return load_json("data", body, params.get("charset", "utf-8"), max_depth)
     if essence.startswith("text/") or "charset" in params:
-        return _decode_text("data", body, params.get("charset", "utf-8"))
+        return decode_text("data", body, params.get("charset", "utf-8"))
     return body
 
 
 # -- structured and batched content modes (the JSON event format) ----------
 
 
-def parse_structured(body: bytes) -> CloudEvent:
-    """An event in structured content mode, JSON format."""
-    return event_from_json(load_json("body", body))
+def parse_structured(
+    body: bytes, *, max_depth: int = MAX_DEPTH, max_attributes: int = MAX_ATTRIBUTES
+) -> CloudEvent:
+    """An event in structured content mode, JSON format.
+
+    JSON nested deeper than ``max_depth``, or an event with more than
+    ``max_attributes`` attributes: :class:`InvalidEventError`.
+    """
+    return event_from_json(load_json("body", body, max_depth=max_depth), max_attributes)
 
 
-def parse_batch(body: bytes, *, max_batch: int = MAX_BATCH) -> list[CloudEvent]:
-    """A batch in the JSON batch format; every event is checked before any is returned."""
-    items = load_json("body", body)
+def parse_batch(
+    body: bytes,
+    *,
+    max_batch: int = MAX_BATCH,
+    max_depth: int = MAX_DEPTH,
+    max_attributes: int = MAX_ATTRIBUTES,
+) -> list[CloudEvent]:
+    """A batch in the JSON batch format; every event is checked before any is returned.
+
+    More than ``max_batch`` events: :class:`PayloadTooLargeError`; the other
+    limits as :func:`parse_structured`, for each event.
+    """
+    items = load_json("body", body, max_depth=max_depth)
     if type(items) is not list:
         raise InvalidEventError("body", "a JSON batch must be a JSON array", _kind(items))
     if len(items) > max_batch:
@@ -263,18 +312,26 @@ def parse_batch(body: bytes, *, max_batch: int = MAX_BATCH) -> list[CloudEvent]:
                         f"all events of a batch share one specversion ({first!r})",
                         item.get("specversion"),
                     )
-            events.append(event_from_json(item))
+            events.append(event_from_json(item, max_attributes))
         except InvalidEventError as error:
             raise error.within(f"[{index}].") from None
     return events
 
 
-def event_from_json(obj: Any) -> CloudEvent:
-    """An event from a decoded JSON-format object."""
+def event_from_json(obj: Any, max_attributes: int = MAX_ATTRIBUTES) -> CloudEvent:
+    """An event from a decoded JSON-format object.
+
+    More than ``max_attributes`` members besides ``data`` and ``data_base64``:
+    :class:`InvalidEventError`, before any member is checked.
+    """
     if type(obj) is not dict:
         raise InvalidEventError(
             "event", "a CloudEvent in the JSON format is a JSON object", _kind(obj)
         )
+    if len(obj) > max_attributes:
+        count = len(obj) - ("data" in obj) - ("data_base64" in obj)
+        if count > max_attributes:
+            raise _too_many("attributes", max_attributes, count)
     event = _plain_event_from_json(obj)
     if event is not None:
         return event
@@ -380,66 +437,8 @@ def _decode_base64(field: str, value: Any) -> bytes:
         raise InvalidEventError(field, "is not valid base64 (RFC 4648)", value) from None
 
 
-# -- JSON and text ------------------------------------------------------------
-
-
-def load_json(field: str, body: bytes, charset: str = "utf-8") -> Any:
-    """Strict JSON: UTF-8 (a leading BOM ignored), no NaN or Infinity."""
-    text = _decode_text(field, body, charset)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        try:
-            # The scanner alone, when the text is one value with no white
-            # space around it (the usual case); else the decoder, which also
-            # explains what is wrong.
-            value, end = _SCAN(text, 0)
-            if end == len(text):
-                return value
-        except StopIteration:
-            pass
-        return _JSON.decode(text)
-    except RecursionError:
-        raise InvalidEventError(field, "is nested too deeply") from None
-    except ValueError as exc:
-        raise InvalidEventError(field, f"is not valid JSON: {exc}") from None
-
-
-def check_depth(field: str, body: bytes, limit: int = MAX_DEPTH) -> None:
-    """Refuse JSON nested deeper than ``limit`` arrays and objects, before parsing it."""
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return  # cannot be deeper: the usual case, at C speed
-    depth = 0
-    for token in _JSON_STRUCTURE.findall(body):
-        if token in b"[{":
-            depth += 1
-            if depth > limit:
-                raise InvalidEventError(field, f"nests JSON deeper than {limit} levels")
-        elif token in b"]}":
-            depth -= 1
-
-
-# Strings (skipped whole, brackets in them do not count) and brackets.
-_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-
-
-def _decode_text(field: str, body: bytes, charset: str) -> str:
-    try:
-        return body.decode(charset)
-    except LookupError:
-        raise InvalidEventError(
-            "datacontenttype", "names a charset this receiver does not know", charset
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidEventError(field, f"is not valid {charset} text (byte {exc.start})") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-_JSON = json.JSONDecoder(parse_constant=_reject_constant)
-_SCAN: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]
+def _too_many(field: str, limit: int, count: int) -> InvalidEventError:
+    return InvalidEventError(field, f"an event has at most {limit} attributes here", count)
 
 
 def _kind(value: Any) -> str:

@@ -98,7 +98,14 @@ def test_defaults_are_safe() -> None:
 
 @pytest.mark.parametrize(
     "option",
-    ["max_body_size", "max_batch_size", "max_json_depth", "max_headers", "max_header_size"],
+    [
+        "max_body_size",
+        "max_batch_size",
+        "max_json_depth",
+        "max_attributes",
+        "max_headers",
+        "max_header_size",
+    ],
 )
 @pytest.mark.parametrize("value", [0, -1, True, "10", 1.5, None])
 def test_limits_must_be_positive_integers(option: str, value: Any) -> None:
@@ -356,7 +363,7 @@ def test_default_header_limits() -> None:
 
 def test_header_limits_are_configurable() -> None:
     app = App()
-    middleware = CloudEventsMiddleware(app, max_headers=5, max_header_size=10)
+    middleware = CloudEventsMiddleware(app, max_attributes=5, max_header_size=10)
     assert call(middleware, binary(0, 10))[0] == 200
     assert call(middleware, binary(1, 10))[0] == 400
     assert call(middleware, binary(0, 11))[0] == 400

@@ -1,0 +1,118 @@
+"""JSON load and dump with the limits: strict syntax, bounded nesting.
+
+Every function here costs time linear in its input, whatever the input
+(unclosed strings, long escape runs, many brackets): the request path runs
+them on bodies a client chose.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final
+
+from .errors import InvalidEventError
+
+__all__ = ["MAX_DEPTH", "check_depth", "decode_text", "dump_json", "json_depth_over", "load_json"]
+
+# Default for JSON nesting: DynamoDB items nest 32 levels, each two JSON levels
+# deep ({"M": {...}}), inside a few levels of envelope.
+MAX_DEPTH: Final = 128
+
+
+def load_json(field: str, body: bytes, charset: str = "utf-8", max_depth: int = MAX_DEPTH) -> Any:
+    """Strict JSON (RFC 8259): a leading BOM ignored, no NaN or Infinity,
+    arrays and objects nested at most ``max_depth`` deep.
+
+    Parses first (the C parser stops absurd nesting with RecursionError),
+    then checks the depth of the valid text in a few passes at C speed,
+    and only when it holds more than ``max_depth`` brackets at all.
+    Raises :class:`InvalidEventError` naming ``field``.
+    """
+    text = decode_text(field, body, charset)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        try:
+            # The scanner alone, when the text is one value with no white
+            # space around it (the usual case); else the decoder, which also
+            # explains what is wrong.
+            value, end = _SCAN(text, 0)
+            if end != len(text):
+                value = _JSON.decode(text)
+        except StopIteration:
+            value = _JSON.decode(text)
+    except RecursionError:
+        raise InvalidEventError(field, f"nests JSON deeper than {max_depth} levels") from None
+    except ValueError as exc:
+        raise InvalidEventError(field, f"is not valid JSON: {exc}") from None
+    if body.count(b"[") + body.count(b"{") > max_depth:
+        # Cannot be deeper otherwise (the usual case, decided by two counts).
+        raw = body if charset.lower() in ("utf-8", "utf8") else text.encode("utf-8", "replace")
+        if json_depth_over(raw, max_depth):
+            raise InvalidEventError(field, f"nests JSON deeper than {max_depth} levels")
+    return value
+
+
+def check_depth(field: str, body: bytes, limit: int = MAX_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``limit`` arrays and objects, before parsing it.
+
+    Exact on valid JSON; on invalid JSON it never costs more than linear time
+    (and the parse that follows refuses the text anyway).
+    """
+    if body.count(b"[") + body.count(b"{") > limit and json_depth_over(body, limit):
+        raise InvalidEventError(field, f"nests JSON deeper than {limit} levels")
+
+
+def json_depth_over(body: bytes, limit: int) -> bool:
+    """Whether the JSON text ``body`` nests arrays and objects deeper than ``limit``.
+
+    Strings are cut out first (brackets in them do not count), then what is
+    left is reduced to brackets and emptied of innermost pairs, one nesting
+    level per pass. Each step is one bytes method (C speed) over at most the
+    input; the passes stop after ``limit``, or as soon as the opening
+    brackets left are too few to be deeper. Hand-written because no regular
+    expression of the standard library skips JSON strings without
+    backtracking over an unclosed one.
+    """
+    # In a JSON string a backslash starts a two-character escape (and \uXXXX
+    # holds neither quote nor backslash): dropping escaped backslashes, then
+    # escaped quotes, leaves only the quotes that open and close strings.
+    text = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(text.split(b'"')[::2])
+    brackets = outside.translate(_BRACKETS, _NOT_BRACKETS)
+    for level in range(limit):
+        if brackets.count(b"[") <= limit - level:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
+
+
+# '{' and '}' become '[' and ']'; everything else is deleted.
+_BRACKETS: Final = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def dump_json(value: Any) -> str:
+    """Compact JSON text of ``value`` (ASCII-safe: lone surrogates escaped)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def decode_text(field: str, body: bytes, charset: str) -> str:
+    """``body`` decoded with ``charset``; InvalidEventError if it cannot be."""
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise InvalidEventError(
+            "datacontenttype", "names a charset this receiver does not know", charset
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidEventError(field, f"is not valid {charset} text (byte {exc.start})") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]
