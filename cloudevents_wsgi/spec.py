@@ -152,7 +152,13 @@ def check_integer(field: str, value: Any) -> int:
 
 
 def parse_timestamp(field: str, value: Any) -> datetime:
-    """An RFC 3339 timestamp; sub-microsecond digits are cut (Python's limit)."""
+    """An RFC 3339 timestamp; sub-microsecond digits are cut (Python's limit).
+
+    A leap second (``23:59:60`` UTC, RFC 3339 section 5.7, at any offset:
+    ``15:59:60-08:00``) is valid; no ``datetime`` holds it, so it becomes the
+    closest one, ``23:59:59.999999`` at the same offset (the event keeps the
+    original text, :meth:`CloudEvent.time_text`). Linear in ``value``.
+    """
     if _FROMISOFORMAT_RFC3339 and type(value) is str and _TIMESTAMP_FAST(value):
         try:
             return datetime.fromisoformat(value)
@@ -165,6 +171,8 @@ def parse_timestamp(field: str, value: Any) -> datetime:
     year, month, day, hour, minute, second, fraction, zulu, sign, oh, om = match.groups()
     if not zulu and (int(oh) > 23 or int(om) > 59):
         raise InvalidEventError(field, "has a UTC offset out of range", value)
+    if second == "60":
+        return _leap_second(field, value, match.groups())
     try:
         if _FROMISOFORMAT_RFC3339:
             # The regex has vetted the syntax; the C parser builds the value.
@@ -182,6 +190,31 @@ def parse_timestamp(field: str, value: Any) -> datetime:
         raise InvalidEventError(field, f"is not a valid date and time: {exc}", value) from None
 
 
+def _leap_second(field: str, value: str, groups: tuple[str, ...]) -> datetime:
+    """``...:60``: the last microsecond before it, if it is a leap second.
+
+    RFC 3339 places leap seconds at 23:59:60 UTC (section 5.7, where
+    ``1990-12-31T15:59:60-08:00`` is an example); the text ``23:59:60`` is
+    also taken at any offset, as producers write it in local time.
+    """
+    year, month, day, hour, minute, _, _, zulu, sign, oh, om = groups
+    offset = timedelta() if zulu else timedelta(hours=int(oh), minutes=int(om))
+    if sign == "-":
+        offset = -offset
+    try:
+        before = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), 59, 999999, timezone(offset)
+        )
+    except ValueError as exc:
+        raise InvalidEventError(field, f"is not a valid date and time: {exc}", value) from None
+    utc = before.astimezone(timezone.utc)
+    if (hour, minute) != ("23", "59") and (utc.hour, utc.minute) != (23, 59):
+        raise InvalidEventError(
+            field, "has second 60, which only a leap second has (23:59:60 UTC)", value
+        )
+    return before
+
+
 # Python 3.11 parses every RFC 3339 form (Z, any number of fraction digits).
 _FROMISOFORMAT_RFC3339: Final = sys.version_info >= (3, 11)
 # The common spelling (upper-case T and Z, offsets in range), without groups.
@@ -192,8 +225,15 @@ _TIMESTAMP_FAST = re.compile(
 
 
 def timestamp_text(value: str) -> str | None:
-    """``value`` if it is RFC 3339 in the usual spelling (``T``, ``Z``), else None."""
-    return value if _TIMESTAMP_FAST(value) else None
+    """``value`` if it is RFC 3339 in the usual spelling (``T``, ``Z``), else None.
+
+    A leap second in another spelling comes back upper-cased: no ``datetime``
+    can say it again.
+    """
+    if _TIMESTAMP_FAST(value):
+        return value
+    upper = value.upper()
+    return upper if upper[17:19] == "60" and _TIMESTAMP_FAST(upper) else None
 
 
 def format_timestamp(value: datetime) -> str:

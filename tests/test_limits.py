@@ -424,3 +424,199 @@ def test_logs_bomb_through_the_middleware_is_413() -> None:
     )
     assert status == 413 and isinstance(problem, dict) and problem["field"] == "awslogs.data"
     assert app.events == []
+
+
+# -- the depth limit applies only where JSON is parsed ------------------------------------
+
+
+def binary_with_data(content_type: str, data: bytes) -> dict[str, Any]:
+    env = environ(data, content_type)
+    env.update(
+        {
+            "HTTP_CE_SPECVERSION": "1.0",
+            "HTTP_CE_ID": "1",
+            "HTTP_CE_SOURCE": "/s",
+            "HTTP_CE_TYPE": "t",
+        }
+    )
+    return env
+
+
+@pytest.mark.parametrize("seed", [0, 1, 9])  # 0 and 1 were refused as "nested too deeply"
+def test_binary_octet_stream_data_of_random_bytes_is_accepted(seed: int) -> None:
+    import random
+
+    data = random.Random(seed).randbytes(2 * MiB + 1)
+    assert data.count(b"[") + data.count(b"{") > 128  # what the old check refused
+    app = App()
+    status, _, _ = call(
+        CloudEventsMiddleware(app), binary_with_data("application/octet-stream", data)
+    )
+    assert status == 200 and app.events[0].get_data() == data
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/csv; charset=utf-8"])
+def test_binary_text_data_starting_with_many_brackets_is_accepted(content_type: str) -> None:
+    data = "[" * 100_000 + " not JSON"
+    app = App()
+    status, _, _ = call(CloudEventsMiddleware(app), binary_with_data(content_type, data.encode()))
+    assert status == 200 and app.events[0].get_data() == data
+
+
+def test_binary_json_data_deeper_than_the_limit_is_400_naming_data() -> None:
+    app = App()
+    middleware = CloudEventsMiddleware(app, max_json_depth=8)
+    ok = binary_with_data("application/vnd.example+json", nested(8).encode())
+    assert call(middleware, ok)[0] == 200
+    status, _, problem = call(
+        middleware, binary_with_data("application/vnd.example+json", nested(9).encode())
+    )
+    assert status == 400 and isinstance(problem, dict) and problem["field"] == "data"
+
+
+@pytest.mark.parametrize(
+    ("data", "depth"),
+    [
+        pytest.param({"s": "[" * 500 + "\\" + '"' + "{" * 500}, 2, id="brackets-in-strings"),
+        pytest.param(["\\", "[[[[", "\\\\", "]]", '\\"[['] * 300, 2, id="escapes"),
+        pytest.param([[1], {"a": 1}, []] * 500, 3, id="many-shallow"),
+    ],
+)
+def test_depth_counts_only_brackets_outside_strings(data: Any, depth: int) -> None:
+    app = App()
+    body = json.dumps(event(data=data)).encode()
+    assert call(CloudEventsMiddleware(app, max_json_depth=depth), environ(body))[0] == 200
+    status, _, problem = call(CloudEventsMiddleware(app, max_json_depth=depth - 1), environ(body))
+    assert status == 400 and isinstance(problem, dict) and "deeper" in problem["reason"]
+
+
+# -- max_attributes in every content mode ---------------------------------------------------
+
+
+def test_max_attributes_caps_a_structured_event() -> None:
+    app = App()
+    middleware = CloudEventsMiddleware(app, max_attributes=10)
+    ok = event(**{f"x{i}": "v" for i in range(6)}, data={"a": 1})
+    assert call(middleware, environ(json.dumps(ok).encode()))[0] == 200
+    over = event(**{f"x{i}": "v" for i in range(7)})
+    status, _, problem = call(middleware, environ(json.dumps(over).encode()))
+    assert status == 400 and isinstance(problem, dict) and problem["field"] == "attributes"
+    assert len(app.events) == 1
+
+
+def test_max_attributes_caps_each_event_of_a_batch() -> None:
+    app = App()
+    middleware = CloudEventsMiddleware(app, max_attributes=5)
+    body = json.dumps([event(), event(x0="v", x1="v")]).encode()
+    status, _, problem = call(middleware, environ(body, "application/cloudevents-batch+json"))
+    assert status == 400 and isinstance(problem, dict) and problem["field"] == "[1].attributes"
+    assert app.events == []
+
+
+def test_max_attributes_caps_a_binary_event() -> None:
+    app = App()
+    middleware = CloudEventsMiddleware(app, max_attributes=6)
+    assert call(middleware, binary(1))[0] == 200  # 4 required, x0 and big
+    status, _, problem = call(middleware, binary(2))
+    assert status == 400 and isinstance(problem, dict) and problem["field"] == "headers"
+
+
+def test_max_attributes_caps_the_receiver_alone() -> None:
+    body = json.dumps(event(**{f"x{i}": "v" for i in range(200)})).encode()
+    message = Message("POST", "/", {"content-type": "application/cloudevents+json"}, body)
+    with pytest.raises(InvalidEventError, match="attributes"):
+        from_http(message)
+    assert len(from_http(message, max_attributes=204) or []) == 1
+
+
+def test_700000_extension_attributes_are_refused_before_an_environ_is_built() -> None:
+    members = ",".join(f'"x{i}":"v"' for i in range(700_000))
+    body = ('{"specversion":"1.0","id":"1","source":"/s","type":"t",' + members + "}").encode()
+    app = App()
+    for mode in ("binary", "structured"):
+        status, _, problem = call(
+            CloudEventsMiddleware(app, mode=mode, max_body_size=20 * MiB), environ(body)
+        )
+        assert status == 400 and isinstance(problem, dict) and problem["field"] == "attributes"
+        assert "100" in problem["reason"]
+    assert app.events == []
+
+
+def test_max_headers_is_a_deprecated_alias_of_max_attributes() -> None:
+    with pytest.warns(DeprecationWarning, match="max_attributes"):
+        middleware = CloudEventsMiddleware(App(), max_headers=5)
+    assert middleware.max_attributes == middleware.max_headers == 5
+    assert call(middleware, binary(0))[0] == 200
+    assert call(middleware, binary(1))[0] == 400
+    with pytest.raises(ConfigurationError, match="max_attributes"):
+        CloudEventsMiddleware(App(), max_headers=5, max_attributes=6)
+
+
+# -- bodies are read to their end, whatever each read() returns -------------------------------
+
+
+class TrickleInput:
+    """A wsgi.input whose every read returns 1 to ``k`` bytes (PEP 3333 allows it)."""
+
+    def __init__(self, data: bytes, k: int) -> None:
+        self.data = data
+        self.at = 0
+        self.k = k
+        self.reads = 0
+
+    def read(self, size: int = -1) -> bytes:
+        self.reads += 1
+        step = 1 + self.reads % self.k
+        if size is not None and size >= 0:
+            step = min(step, size)
+        chunk = self.data[self.at : self.at + step]
+        self.at += len(chunk)
+        return chunk
+
+
+@pytest.mark.parametrize("k", [1, 3, 1000])
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_short_reads_are_read_to_the_end(k: int, chunked: bool) -> None:
+    body = json.dumps(event(data={"text": "x" * 5000})).encode()
+    app = App()
+    env = environ(body)
+    env["wsgi.input"] = TrickleInput(body, k)
+    if chunked:
+        del env["CONTENT_LENGTH"]
+        env["wsgi.input_terminated"] = True
+    status, _, _ = call(CloudEventsMiddleware(app), env)
+    assert status == 200 and app.events[0].get_data() == {"text": "x" * 5000}
+
+
+def test_short_reads_still_stop_at_the_limit() -> None:
+    body = json.dumps(event(data="x" * 5000)).encode()
+    env = environ(body)
+    del env["CONTENT_LENGTH"]
+    env["wsgi.input_terminated"] = True
+    stream = TrickleInput(body, 7)
+    env["wsgi.input"] = stream
+    status, _, _ = call(CloudEventsMiddleware(App(), max_body_size=1000), env)
+    assert status == 413 and stream.at <= 1001
+
+
+# -- a problem+json answer stays small ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        pytest.param(("X" * 3 * MiB, "v"), id="name"),
+        pytest.param(("ext", "\x00" * 3 * MiB), id="value"),
+        pytest.param(("ext", [["x" * 1000] * 1000] * 3), id="container"),
+    ],
+)
+def test_problem_answers_stay_small(member: tuple[str, Any]) -> None:
+    name, value = member
+    body = json.dumps({**event(), name: value}).encode()
+    status, headers, problem = call(
+        CloudEventsMiddleware(App(), max_body_size=20 * MiB), environ(body)
+    )
+    assert status == 400
+    assert int(headers["Content-Length"]) < 2048
+    assert isinstance(problem, dict)
+    assert all(len(str(problem[key])) < 1024 for key in ("field", "detail", "value", "reason"))

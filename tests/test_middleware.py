@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -468,3 +469,28 @@ def test_oversized_ce_header_is_400() -> None:
     response = post(CloudEventsMiddleware(Recorder(), max_header_size=100), b"{}", headers)
     assert response.status_code == 400
     assert response.json["field"] == "ext"
+
+
+@pytest.mark.parametrize("mode", ["binary", "structured"])
+@pytest.mark.parametrize("form", ["binary", "structured"])
+def test_a_leap_second_keeps_its_text_in_the_rewritten_environ(mode: str, form: str) -> None:
+    text = "2016-12-31T23:59:60.25+01:00"
+    app = Recorder()
+    if form == "binary":
+        response = post(
+            CloudEventsMiddleware(app, mode=mode), b"{}", {**BINARY_HEADERS, "ce-time": text}
+        )
+    else:
+        body = json.dumps({**EVENT, "time": text}).encode()
+        headers = {"Content-Type": "application/cloudevents+json"}
+        response = post(CloudEventsMiddleware(app, mode=mode), body, headers)
+    assert response.status_code == 204
+    environ, body = app.calls[0]
+    event = environ["cloudevent"]
+    assert event.get_time() == datetime(
+        2016, 12, 31, 23, 59, 59, 999999, timezone(timedelta(hours=1))
+    )
+    if mode == "binary":
+        assert environ["HTTP_CE_TIME"] == text
+    else:
+        assert json.loads(body)["time"] == text

@@ -388,3 +388,46 @@ def test_problem_names_field_reason_and_value() -> None:
         "reason": "is not an RFC 3339 timestamp",
         "value": "'lunchtime'",
     }
+
+
+# -- leap seconds (RFC 3339 section 5.6 and 5.7) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "2016-12-31T23:59:60Z",
+            datetime(2016, 12, 31, 23, 59, 59, 999999, timezone.utc),
+            id="utc",
+        ),
+        pytest.param(
+            "2016-12-31t23:59:60.5z",
+            datetime(2016, 12, 31, 23, 59, 59, 999999, timezone.utc),
+            id="lower-case-fraction",
+        ),
+        pytest.param(
+            "1990-12-31T15:59:60-08:00",
+            datetime(1990, 12, 31, 15, 59, 59, 999999, timezone(timedelta(hours=-8))),
+            id="rfc3339-example",
+        ),
+        pytest.param(
+            "2016-12-31T23:59:60+05:30",
+            datetime(2016, 12, 31, 23, 59, 59, 999999, timezone(timedelta(hours=5, minutes=30))),
+            id="local-23:59:60",
+        ),
+    ],
+)
+def test_a_leap_second_is_a_valid_time(text: str, expected: datetime) -> None:
+    for event in (binary({"ce-time": text}), structured(time=text)):
+        assert event.get_time() == expected
+        assert event.get_time().utcoffset() == expected.utcoffset()
+        assert event.time_text() == text.upper()
+
+
+@pytest.mark.parametrize(
+    "text", ["2016-12-31T12:00:60Z", "2016-12-31T23:59:61Z", "2016-02-30T23:59:60Z"]
+)
+def test_second_60_outside_a_leap_second_is_refused(text: str) -> None:
+    assert rejected(structured, time=text).field == "time"
+    assert rejected(binary, {"ce-time": text}).field == "time"
