@@ -81,6 +81,7 @@ def _record(record: dict[str, Any], where: str) -> Converted:
 
 # DynamoDB numbers: up to 38 significant digits, which a float cannot hold.
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_INT_DIGITS = 40  # sign and 38 digits, with room
 
 
 def deserialize(attribute_value_map: Any) -> dict[str, Any]:
@@ -131,7 +132,9 @@ def _string(value: Any, field: str) -> str:
 
 def _number(value: Any, field: str) -> int | Decimal:
     text = _string(value, field).strip()
-    if _INTEGER.fullmatch(text):
+    # DynamoDB numbers hold at most 38 digits; int() of a longer text is
+    # quadratic (and refused past 4300 digits), Decimal() is linear and exact.
+    if len(text) <= _INT_DIGITS and _INTEGER.fullmatch(text):
         return int(text)
     try:
         number = Decimal(text)
