@@ -379,7 +379,7 @@ def _handle_http(
         # What a WSGI server does: log it and answer 500. (API Gateway would
         # answer a Lambda error with a 502 that names no cause.)
         logger.exception(
-            "the application raised for %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
+            "the application raised for %r %r", environ["REQUEST_METHOD"], environ["PATH_INFO"]
         )
         response = _Response()
         response.status = "500 Internal Server Error"
@@ -971,7 +971,7 @@ def _one_by_one(
             response = _post(app, options, {"Records": [record]}, event, context, results)
         except Exception:
             if len(results) == done:  # else the middleware recorded and logged it
-                logger.exception("the application raised for record %s", _record_id(source, record))
+                logger.exception("the application raised for record %r", _record_id(source, record))
             response = _failed()
         mine = results[done:]
         if response.ok and mine and all(r.ok for r in mine):

@@ -344,11 +344,12 @@ class _EventLog:
         def logged(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             via = environ.get(ADAPTER)
             logger.info(
-                "event %s id=%s source=%s%s%s -> %s",
+                # repr: a value from the request never ends or forges a log line.
+                "event %r id=%r source=%r%s%s -> %s",
                 event.get_type(),
                 event.get_id(),
                 event.get_source(),
-                "" if event.get_subject() is None else f" subject={event.get_subject()}",
+                "" if event.get_subject() is None else f" subject={event.get_subject()!r}",
                 "" if via is None else f" (from {via})",
                 status,
             )
