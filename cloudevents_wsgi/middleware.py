@@ -641,6 +641,8 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
 # Environ keys by what they are (``HTTP_X_AMZ_SNS_MESSAGE_TYPE``:
 # ``x-amz-sns-message-type``; a server's own keys: not a header). Keys repeat,
 # so a scan mostly looks them up; bounded, as clients choose header names.
+# Dicts, not lru_cache: a lookup per environ key inline is about twice as fast
+# as a call per key, on every request.
 _HEADER_NAMES: dict[str, str] = {}
 _NOT_HEADERS: set[str] = set()
 _KEYS_MAX: Final = 512

@@ -184,8 +184,8 @@ def parse_binary(
                 raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
             if not _NAME(attribute):
                 spec.check_name(attribute)
-            if len(_VALID_NAMES) < 512:  # a bound on memory
-                _VALID_NAMES.add(attribute)
+            if len(_VALID_NAMES) < 512 and len(attribute) <= spec.CACHED_LENGTH:
+                _VALID_NAMES.add(attribute)  # within bounds on memory
             value = _header_value(attribute, raw)
             checker = _CHECKERS.get(attribute)
             attributes[attribute] = (
@@ -212,6 +212,7 @@ def parse_binary(
 
 _NAME = re.compile(r"[a-z0-9]+").fullmatch
 # Attribute names already seen to be valid (names repeat from request to request).
+# A set, not lru_cache: the fast path tests all of an event's names at once.
 _VALID_NAMES: set[str] = set(spec.REQUIRED + spec.OPTIONAL) - {"datacontenttype"}
 _REQUIRED = frozenset(spec.REQUIRED)
 _NOT_HEADERS: Final = {
@@ -355,8 +356,12 @@ def event_from_json(obj: Any, max_attributes: int = MAX_ATTRIBUTES) -> CloudEven
             attributes[name] = (
                 checker(name, value) if checker is not None else spec.check_extension(name, value)
             )
-            if name not in _PLAIN_JSON_NAMES and len(_PLAIN_JSON_NAMES) < 512:
-                _PLAIN_JSON_NAMES.add(name)  # checked valid above; a bound on memory
+            if (
+                name not in _PLAIN_JSON_NAMES
+                and len(_PLAIN_JSON_NAMES) < 512
+                and len(name) <= spec.CACHED_LENGTH
+            ):
+                _PLAIN_JSON_NAMES.add(name)  # checked valid above; bounds on memory
     if data_base64 is not None:
         if data is not None:
             raise InvalidEventError("data_base64", "an event has data or data_base64, never both")
@@ -424,7 +429,7 @@ _JSON_CHECKERS: Final[dict[str, Callable[[str, Any], Any]]] = {
 
 
 # Member names _plain_event_from_json takes: the spec's, and extensions already
-# seen valid (names repeat from event to event).
+# seen valid (names repeat from event to event). A set for the same reason.
 _PLAIN_JSON_NAMES: set[str] = set(spec.REQUIRED + spec.OPTIONAL + ("data",))
 
 

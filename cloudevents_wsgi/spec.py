@@ -7,6 +7,7 @@ https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#type-system
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable
@@ -58,11 +59,15 @@ def check_name(name: str) -> str:
         raise InvalidEventError(
             name, "attribute names are lower-case ASCII letters and digits only", name
         )
-    if len(_VALID_NAMES) < 512:  # names repeat; a bound on memory
+    if len(_VALID_NAMES) < 512 and len(name) <= CACHED_LENGTH:  # bounds on memory
         _VALID_NAMES.add(name)
     return name
 
 
+# The longest value a cache keeps: 512 names of 10 MB would not be bounded memory.
+CACHED_LENGTH: Final = 256
+# Names repeat: those found valid. A set, not lru_cache: callers test a whole
+# event's names at once (``names <= _VALID_NAMES``), far faster than one call each.
 _VALID_NAMES: set[str] = set()
 
 
@@ -87,18 +92,22 @@ def check_non_empty(field: str, value: Any) -> str:
 
 
 def check_uri_reference(field: str, value: Any) -> str:
-    if value in _VALID_URI_REFERENCES if type(value) is str else False:
-        return value  # type: ignore[no-any-return]
+    if type(value) is str and len(value) <= CACHED_LENGTH and _is_uri_reference(value):
+        return value
     check_non_empty(field, value)
     _check_uri_syntax(field, value, absolute=False)
-    if len(_VALID_URI_REFERENCES) >= 1024:
-        _VALID_URI_REFERENCES.clear()  # a bound on memory
-    _VALID_URI_REFERENCES.add(value)
     return value  # type: ignore[no-any-return]
 
 
 # Sources repeat (one per producer): remember those already checked.
-_VALID_URI_REFERENCES: set[str] = set()
+@functools.lru_cache(maxsize=1024)
+def _is_uri_reference(value: str) -> bool:
+    try:
+        check_non_empty("source", value)
+        _check_uri_syntax("source", value, absolute=False)
+    except InvalidEventError:
+        return False
+    return True
 
 
 def check_uri(field: str, value: Any) -> str:
@@ -250,17 +259,20 @@ def parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
     The parameters dict is shared between calls with the same value: read it,
     never change it.
     """
-    cached = _MEDIA_TYPES.get(value) if type(value) is str else None
-    if cached is not None:
-        return cached
-    parsed = _parse_media_type(field, value)
-    if len(_MEDIA_TYPES) >= 256:
-        _MEDIA_TYPES.clear()  # a bound on memory; content types repeat
-    _MEDIA_TYPES[value] = parsed
-    return parsed
+    if type(value) is str and len(value) <= CACHED_LENGTH:
+        parsed = _known_media_type(value)
+        if parsed is not None:
+            return parsed
+    return _parse_media_type(field, value)  # raises, saying why
 
 
-_MEDIA_TYPES: dict[str, tuple[str, dict[str, str]]] = {}
+# Content types repeat: those already parsed (None: not a media type).
+@functools.lru_cache(maxsize=256)
+def _known_media_type(value: str) -> tuple[str, dict[str, str]] | None:
+    try:
+        return _parse_media_type("content-type", value)
+    except InvalidEventError:
+        return None
 
 
 def _parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
