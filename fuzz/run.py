@@ -3,7 +3,8 @@
     python -m fuzz.run TARGET [--runs N] [--seed S] [--atheris] [--max-len B]
                               [--stop-on-failure] [--tolerate-known]
 
-TARGET is ``receiver``, ``middleware``, ``adapters``, ``lambda`` or ``all``.
+TARGET is ``receiver``, ``middleware``, ``adapters``, ``lambda``, ``complexity``
+or ``all``.
 
 Without ``--atheris`` the inputs are random byte strings from a generator
 seeded with ``S`` (deterministic: the same seed gives the same inputs), and
@@ -28,7 +29,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-TARGETS = ("receiver", "middleware", "adapters", "lambda")
+TARGETS = ("receiver", "middleware", "adapters", "lambda", "complexity")
 
 
 def load(target: str) -> Callable[[bytes], None]:

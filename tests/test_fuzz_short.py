@@ -17,7 +17,7 @@ import pytest
 from fuzz.known import known_bug
 from fuzz.run import generate, load, quiet
 
-RUNS = {"receiver": 3000, "middleware": 3000, "adapters": 2000, "lambda": 3000}
+RUNS = {"receiver": 3000, "middleware": 3000, "adapters": 2000, "lambda": 3000, "complexity": 400}
 
 
 @pytest.mark.parametrize("target", sorted(RUNS))
