@@ -129,7 +129,7 @@ CONFIGS: tuple[Config, ...] = (
     {"dapr": True},
     {"routes": {"com.amazonaws.s3.*": "/s3", "*": "/other"}},
     {"max_body_size": 512, "max_batch_size": 2, "max_json_depth": 4},
-    {"max_headers": 3, "max_header_size": 16, "native_over_http": True},
+    {"max_attributes": 3, "max_header_size": 16, "native_over_http": True},
     {"webhook_origins": {"a.example.com"}, "webhook_rate": 60},
     {"webhook_origins": ()},
     {"sns_confirm_subscriptions": True},
