@@ -5,6 +5,7 @@ Run from the repository root::
     python benchmarks/bench.py            # full run (about twenty seconds)
     python benchmarks/bench.py --quick    # about two seconds, rougher figures
     python benchmarks/bench.py --check    # exit 1 if any target is missed
+    python benchmarks/bench.py --only large_events   # one comparison
 
 Each comparison is a function registered with :func:`comparison` in
 ``COMPARISONS``; it returns one or more :class:`Row` objects. Timed
@@ -43,6 +44,11 @@ g) an SQS batch: the cost per record of a batch of ten against that of a batch
 h) ``import cloudevents_wsgi.aws_lambda`` in a fresh interpreter loads none of
    werkzeug, webob, dateutil (checked), and its ``-X importtime`` against
    ``import apig_wsgi`` (informational ratio).
+i) events with 100 KB, 1 MB and 10 MB of JSON data, binary and structured: the
+   middleware (its app reads ``wsgi.input``, as a real one does) against the
+   SDK's ``from_http_event`` on the same bytes read from ``wsgi.input``, on the
+   full PEP 3333 environ of a plain request. Informational: the fastest of a
+   few single calls each, interleaved.
 
 The Lambda events are written out below from the examples in AWS's
 documentation (links beside them), not taken from the test fixtures.
@@ -429,6 +435,126 @@ def structured_event(settings: Settings) -> list[Row]:
     pair = _event_pair(structured_request(), CloudEventsMiddleware(trivial_app, mode="binary"))
     timing = measure(pair, settings)
     return [_timed_row("b) structured->binary: middleware / SDK from_http_event", timing, 0.75)]
+
+
+# -- large events (i) ------------------------------------------------------------------
+
+LARGE_SIZES = (("100 KB", 100_000), ("1 MB", 1_000_000), ("10 MB", 10_000_000))
+
+
+def large_data(size: int) -> bytes:
+    """About ``size`` bytes of JSON: an array of order records, as DATA."""
+    record = json.dumps(DATA, separators=(",", ":")).encode()
+    count = max(1, size // (len(record) + 1))
+    return b"[" + b",".join([record] * count) + b"]"
+
+
+def large_request(data: bytes, structured: bool) -> Request:
+    headers = list(COMMON_HEADERS)
+    if structured:
+        head = json.dumps(
+            {**ATTRIBUTES, "datacontenttype": "application/json"}, separators=(",", ":")
+        ).encode()
+        body = head[:-1] + b',"data":' + data + b"}"
+        headers += [("Content-Type", "application/cloudevents+json")]
+    else:
+        body = data
+        headers += [(f"ce-{name}", value) for name, value in ATTRIBUTES.items()]
+        headers += [("Content-Type", "application/json")]
+    headers += [("Content-Length", str(len(body)))]
+    return Request("POST", "/events", headers, body)
+
+
+def _reading_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """What a real app does with an event: read its body."""
+    length = environ.get("CONTENT_LENGTH")
+    environ["wsgi.input"].read(int(length) if length else -1)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b""]
+
+
+def _large_pair(
+    request: Request,
+) -> tuple[Callable[[], None], Callable[[], None], Callable[[], None]]:
+    """One request each: middleware + reading app, SDK on the body read from
+    wsgi.input, and the environ build alone."""
+    template = request.environ()
+    body = request.body
+    headers = request.message().headers
+    middleware = CloudEventsMiddleware(_reading_app)
+    seen: dict[str, Any] = {}
+
+    def checking_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        seen.update(environ)
+        return _reading_app(environ, start_response)
+
+    env = template.copy()
+    env["wsgi.input"] = io.BytesIO(body)
+    CloudEventsMiddleware(checking_app)(env, start_response)
+    peer_event = from_http_event(HTTPMessage(headers, body))
+    if "cloudevent" not in seen or seen["cloudevent"].get_data() != peer_event.get_data():
+        raise SystemExit("the middleware and the SDK disagree on a large event")
+
+    def ours() -> None:
+        env = template.copy()
+        env["wsgi.input"] = io.BytesIO(body)
+        middleware(env, start_response)
+
+    def peer() -> None:
+        env = template.copy()
+        env["wsgi.input"] = io.BytesIO(body)
+        read = env["wsgi.input"].read(int(str(env["CONTENT_LENGTH"])))  # type: ignore[attr-defined]
+        from_http_event(HTTPMessage(headers, read))
+
+    def baseline() -> None:
+        env = template.copy()
+        env["wsgi.input"] = io.BytesIO(body)
+
+    return ours, peer, baseline
+
+
+def _time_large(loops: tuple[Callable[[], None], ...], repeats: int) -> list[float]:
+    """Fastest of ``repeats`` single calls of each loop, interleaved; in ns."""
+    best = [float("inf")] * len(loops)
+    perf = time.perf_counter_ns
+    for _ in range(repeats):
+        for index, loop in enumerate(loops):
+            gc.collect()
+            gc.disable()
+            t0 = perf()
+            loop()
+            elapsed = perf() - t0
+            gc.enable()
+            best[index] = min(best[index], elapsed)
+    return best
+
+
+@comparison
+def large_events(settings: Settings) -> list[Row]:
+    """i) 100 KB, 1 MB and 10 MB of JSON data, binary and structured: the
+    middleware (its app reads wsgi.input) against the SDK's from_http_event on
+    the same bytes read from wsgi.input. Informational."""
+    rows = []
+    for label, size in LARGE_SIZES:
+        data = large_data(size)
+        repeats = max(3, min(settings.rounds * settings.batches, 30_000_000 // size))
+        for structured in (False, True):
+            loops = _large_pair(large_request(data, structured))
+            ours, peer, base = _time_large(loops, repeats)
+            timing = Timing(ours, peer, base)
+            mode = "structured" if structured else "binary"
+            rows.append(
+                Row(
+                    f"i) {label} JSON data, {mode}: middleware / SDK",
+                    ours / 1000,
+                    peer / 1000,
+                    timing.ratio,
+                    "info",
+                    None,
+                    timing.net_ratio,
+                )
+            )
+    return rows
 
 
 def _flask_app() -> Callable[..., Any]:
@@ -888,6 +1014,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     parser.add_argument("--check", action="store_true", help="exit 1 if any target is missed")
+    parser.add_argument(
+        "--only", metavar="NAME", help="run only the comparisons whose function name has NAME"
+    )
     args = parser.parse_args(argv)
     settings = Settings(rounds=3, batches=5, batch_ns=5_000_000) if args.quick else Settings()
 
@@ -905,7 +1034,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     rows: list[Row] = []
     for func in COMPARISONS:
-        rows.extend(func(settings))
+        if args.only is None or args.only in func.__name__:
+            rows.extend(func(settings))
     print_table(rows)
     missed = [r.case for r in rows if r.ok is False]
     print()

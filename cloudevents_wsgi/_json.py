@@ -68,8 +68,8 @@ def json_depth_over(body: bytes, limit: int) -> bool:
     """Whether the JSON text ``body`` nests arrays and objects deeper than ``limit``.
 
     Strings are cut out first (brackets in them do not count), then what is
-    left is reduced to brackets and emptied of innermost pairs, one nesting
-    level per pass. Each step is one bytes method (C speed) over at most the
+    left (brackets only) is emptied of innermost pairs, one nesting level per
+    pass. Each step is one bytes method (C speed) over at most the
     input; the passes stop after ``limit``, or as soon as the opening
     brackets left are too few to be deeper. Hand-written because no regular
     expression of the standard library skips JSON strings without
@@ -78,9 +78,13 @@ def json_depth_over(body: bytes, limit: int) -> bool:
     # In a JSON string a backslash starts a two-character escape (and \uXXXX
     # holds neither quote nor backslash): dropping escaped backslashes, then
     # escaped quotes, leaves only the quotes that open and close strings.
-    text = body.replace(b"\\\\", b"").replace(b'\\"', b"")
-    outside = b"".join(text.split(b'"')[::2])
-    brackets = outside.translate(_BRACKETS, _NOT_BRACKETS)
+    if b"\\" in body:
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Keep quotes and brackets only ('{}' as '[]'). Two adjacent quotes enclose
+    # an empty string or an empty gap between strings: dropping them changes
+    # nothing else, and leaves the few strings that hold brackets to split off.
+    text = body.translate(_BRACKETS, _NOT_STRUCTURE).replace(b'""', b"")
+    brackets = b"".join(text.split(b'"')[::2]) if b'"' in text else text
     for level in range(limit):
         if brackets.count(b"[") <= limit - level:
             return False
@@ -88,9 +92,9 @@ def json_depth_over(body: bytes, limit: int) -> bool:
     return bool(brackets)
 
 
-# '{' and '}' become '[' and ']'; everything else is deleted.
+# '{' and '}' become '[' and ']'; everything but brackets and quotes is deleted.
 _BRACKETS: Final = bytes.maketrans(b"{}", b"[]")
-_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'[]{}"')
 
 
 def dump_json(value: Any) -> str:

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 
-from cloudevents_wsgi import CloudEventsMiddleware
+from cloudevents_wsgi import CloudEventsMiddleware, InvalidEventError
+from cloudevents_wsgi.receiver import check_depth
 from cloudevents_wsgi.spec import canonical_string
 
 
@@ -196,3 +197,38 @@ def test_binary_and_structured_round_trips_agree(
     assert from_binary.get_data() == original.get_data()
     assert original.get_subject() == subject
     assert original.get_extensions() == extensions
+
+
+# -- the JSON depth check agrees with the parsed value --------------------------------------
+
+_TRICKY_TEXT = st.text(alphabet='[]{}"\\/ aé\n\u2028', max_size=12)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TRICKY_TEXT,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_TRICKY_TEXT, children, max_size=4)
+    ),
+    max_leaves=40,
+)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.booleans())
+def test_the_depth_check_counts_exactly_the_nesting_of_the_value(value: Any, ascii: bool) -> None:
+    body = json.dumps(value, ensure_ascii=ascii).encode()
+    depth = _depth(value)
+    check_depth("body", body, max(depth, 1))
+    if depth > 1:
+        try:
+            check_depth("body", body, depth - 1)
+        except InvalidEventError:
+            pass
+        else:
+            raise AssertionError(f"depth {depth} passed a limit of {depth - 1}: {body!r}")
