@@ -477,7 +477,7 @@ def test_fifo_record_the_app_raised_for_outside_the_middleware_fails_its_group(
     with pytest.raises(BatchFailedError, match="every record"):
         handler({"Records": records}, CONTEXT)
     assert calls == ["/events"]  # the second message waits behind the first
-    assert f"the application raised for record {record_id(records[0])}" in caplog.text
+    assert f"the application raised for record {record_id(records[0])!r}" in caplog.text
 
 
 def test_without_report_batch_item_failures_one_failure_fails_the_batch() -> None:
