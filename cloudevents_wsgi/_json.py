@@ -1,4 +1,4 @@
-"""JSON load and dump with the limits: strict syntax, bounded nesting.
+"""JSON loading with the limits: strict syntax, bounded nesting.
 
 Every function here costs time linear in its input, whatever the input
 (unclosed strings, long escape runs, many brackets): the request path runs
@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from .errors import InvalidEventError
 
-__all__ = ["MAX_DEPTH", "check_depth", "decode_text", "dump_json", "json_depth_over", "load_json"]
+__all__ = ["MAX_DEPTH", "check_depth", "decode_text", "json_depth_over", "load_json"]
 
 # Default for JSON nesting: DynamoDB items nest 32 levels, each two JSON levels
 # deep ({"M": {...}}), inside a few levels of envelope.
@@ -95,11 +95,6 @@ def json_depth_over(body: bytes, limit: int) -> bool:
 # '{' and '}' become '[' and ']'; everything but brackets and quotes is deleted.
 _BRACKETS: Final = bytes.maketrans(b"{}", b"[]")
 _NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'[]{}"')
-
-
-def dump_json(value: Any) -> str:
-    """Compact JSON text of ``value`` (ASCII-safe: lone surrogates escaped)."""
-    return json.dumps(value, separators=(",", ":"))
 
 
 def decode_text(field: str, body: bytes, charset: str) -> str:
