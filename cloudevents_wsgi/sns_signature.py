@@ -71,17 +71,21 @@ OPTIONAL_FIELDS: Final = frozenset({"Subject"})
 # SignatureVersion -> hash algorithm name in cryptography.hazmat.primitives.hashes.
 SIGNATURE_HASHES: Final = {"1": "SHA1", "2": "SHA256"}
 # The hosts SNS serves certificates and subscription URLs from: a region is
-# letters in dash-separated words ending in a number (us-east-1,
-# us-gov-west-1, cn-north-1), so ``sns.s3.amazonaws.com`` is not one. Each
-# part of these patterns is delimited by a character the part before cannot
-# hold, so matching is linear in the input.
-SNS_HOST: Final = re.compile(r"sns\.[a-z]{2}(?:-[a-z]+)+-[0-9]{1,3}\.amazonaws\.com(?:\.cn)?")
+# two letters, one to three dash-separated words and a number (us-east-1,
+# us-gov-west-1, us-isob-east-1, cn-north-1), so ``sns.s3.amazonaws.com`` is
+# not one. Every repetition is bounded, so a match costs the same whatever
+# the input's length.
+SNS_HOST: Final = re.compile(
+    r"sns\.[a-z]{2}(?:-[a-z]{1,16}){1,3}-[0-9]{1,2}\.amazonaws\.com(?:\.cn)?"
+)
 #: The whole signing-certificate URL SNS sends, and nothing else.
 CERTIFICATE_URL: Final = re.compile(
     r"https://" + SNS_HOST.pattern + r"/SimpleNotificationService-[0-9a-f]{1,64}\.pem"
 )
 #: The SubscribeURL and UnsubscribeURL SNS sends: the API root with a query.
 SUBSCRIPTION_URL: Final = re.compile(r"https://" + SNS_HOST.pattern + r"/\?[^#\s]{1,4096}")
+# Longer URLs are refused before any pattern runs: every check costs O(1).
+_URL_MAX: Final = 4096 + 128
 
 # The Lambda form of a message spells these "...Url"; SNS over HTTP, "...URL".
 _ALIASES: Final = {"SigningCertURL": "SigningCertUrl", "SubscribeURL": "SubscribeUrl"}
@@ -185,7 +189,7 @@ def check_certificate_url(url: str) -> str:
     """``url`` if it is exactly
     ``https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem``,
     else :class:`~cloudevents_wsgi.InvalidEventError` for ``SigningCertURL``."""
-    if not isinstance(url, str) or not CERTIFICATE_URL.fullmatch(url):
+    if not isinstance(url, str) or len(url) > _URL_MAX or not CERTIFICATE_URL.fullmatch(url):
         raise InvalidEventError(
             "SigningCertURL",
             "must be https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem",
@@ -199,7 +203,7 @@ def check_subscription_url(field: str, url: str, action: str, topic_arn: str | N
     exactly one ``Action`` (``action``) and, when ``topic_arn`` is given, a
     ``TopicArn`` equal to it; else :class:`~cloudevents_wsgi.InvalidEventError`
     for ``field`` (``SubscribeURL``, ``UnsubscribeURL``)."""
-    if not isinstance(url, str) or not SUBSCRIPTION_URL.fullmatch(url):
+    if not isinstance(url, str) or len(url) > _URL_MAX or not SUBSCRIPTION_URL.fullmatch(url):
         raise InvalidEventError(
             field, "must be https://sns.<region>.amazonaws.com[.cn]/?Action=...", url
         )
@@ -279,8 +283,9 @@ class CachingCertificateFetcher:
         self._lock = threading.Lock()
 
     def __call__(self, url: str) -> bytes:
-        certificate = isinstance(url, str) and CERTIFICATE_URL.fullmatch(url) is not None
-        if not certificate and not (isinstance(url, str) and SUBSCRIPTION_URL.fullmatch(url)):
+        usable = isinstance(url, str) and len(url) <= _URL_MAX
+        certificate = usable and CERTIFICATE_URL.fullmatch(url) is not None
+        if not certificate and not (usable and SUBSCRIPTION_URL.fullmatch(url)):
             raise InvalidEventError(
                 "SigningCertURL", "is not an SNS certificate or subscription URL", url
             )

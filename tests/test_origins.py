@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from typing import Any
 
 import pytest
@@ -562,6 +563,61 @@ def test_readline_of_a_rejoined_upload_gives_every_line() -> None:
     }
     call(CloudEventsMiddleware(app, native_over_http=True, max_body_size=MIB), environ)
     assert seen == lines
+
+
+# -- linear time ---------------------------------------------------------------------
+
+
+def _seconds(function: Any, argument: Any) -> float:
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        function(argument)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        ("host", lambda n: "sns." + "ab-" * n + "1x"),
+        ("region", lambda n: "https://sns." + "us-" * n + "x.amazonaws.com/x.pem"),
+        ("hex", lambda n: ROOT + "SimpleNotificationService-" + "a" * n + ".pemx"),
+        ("query", lambda n: ROOT + "?" + "a" * n + "#"),
+    ],
+)
+def test_sns_url_patterns_cost_linear_time(name: str, make: Any) -> None:
+    """Near-miss inputs at n and 4n characters: the cost may grow about 4 times, not 16."""
+    from cloudevents_wsgi.sns_signature import CERTIFICATE_URL, SNS_HOST, SUBSCRIPTION_URL
+
+    pattern = SNS_HOST if name == "host" else CERTIFICATE_URL
+    if name == "query":
+        pattern = SUBSCRIPTION_URL
+    n = 100_000
+    small = _seconds(pattern.fullmatch, make(n))
+    large = _seconds(pattern.fullmatch, make(4 * n))
+    assert large / max(small, 1e-6) < 8
+    # And the checks refuse a long URL before any pattern runs.
+    with pytest.raises(InvalidEventError):
+        check_certificate_url(make(4 * n))
+    with pytest.raises(InvalidEventError):
+        check_subscription_url("SubscribeURL", make(4 * n), "ConfirmSubscription", None)
+
+
+def test_pubsub_path_comparison_costs_linear_time() -> None:
+    pytest.importorskip("google.auth")
+    from cloudevents_wsgi.pubsub_auth import PubSubAuthMiddleware
+
+    from .test_security import verifier
+
+    def through(path: str) -> None:
+        environ = request(b"{}", PATH_INFO=path)
+        call(PubSubAuthMiddleware(App(), verifier(), paths={"/pubsub"}), environ)
+
+    n = 200_000
+    small = _seconds(through, "/" * n + "pubsub" + "/x" * n)
+    large = _seconds(through, "/" * (4 * n) + "pubsub" + "/x" * (4 * n))
+    assert large / max(small, 1e-6) < 8
 
 
 # -- options ------------------------------------------------------------------------
