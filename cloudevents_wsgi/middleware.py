@@ -627,10 +627,11 @@ class _Rejoined(io.RawIOBase):
         if size is None or size < 0:
             rest: bytes = self._tail.read()
             return head + rest
-        if head:
-            return head  # a short read, as PEP 3333 allows
-        chunk: bytes = self._tail.read(size)
-        return chunk
+        if len(head) == size:
+            return head
+        # Filled from the stream, so that apps reading exactly what they ask get it.
+        chunk: bytes = self._tail.read(size - len(head))
+        return head + chunk
 
     def readline(self, size: int | None = -1) -> bytes:
         line = self._head.readline(-1 if size is None else size)

@@ -641,3 +641,29 @@ def test_pubsub_path_comparison_costs_linear_time() -> None:
 def test_trust_options_are_validated(options: dict[str, Any], named: str) -> None:
     with pytest.raises(ConfigurationError, match=named):
         CloudEventsMiddleware(App(), **options)
+
+
+def test_reads_of_a_rejoined_upload_are_full_across_the_seam() -> None:
+    """An app asking for n bytes gets n while there are n left, also where the
+    bytes the middleware read give way to the rest of the stream."""
+    body = bytes(range(251)) * (3 * MIB // 251)
+    sizes: list[int] = []
+    chunks: list[bytes] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        while chunk := environ["wsgi.input"].read(MIB + 7):
+            sizes.append(len(chunk))
+            chunks.append(chunk)
+        start_response("200 OK", [])
+        return []
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/upload",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,
+    }
+    call(CloudEventsMiddleware(app, native_over_http=True, max_body_size=MIB), environ)
+    assert b"".join(chunks) == body
+    assert all(size == MIB + 7 for size in sizes[:-1])
