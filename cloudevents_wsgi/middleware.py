@@ -398,9 +398,9 @@ class CloudEventsMiddleware:
                 body,
             )
             origins = self.origins
-            if origin in _PROVIDER:
+            if origin in _EXPECTED_ADAPTER:
                 # A provider's header: its authentication comes first, whatever the body.
-                handshake = origins.check(_PROVIDER[origin], payload, environ)
+                handshake = origins.check(_EXPECTED_ADAPTER[origin], payload, environ)
                 if handshake is not None:
                     return answer(handshake, start_response)
             adapter = find_adapter(payload, message, self.adapters, unwrap=self.unwrap)
@@ -579,7 +579,6 @@ def _header_name(key: str) -> str | None:
 
 # The adapter a provider's own header announces.
 _EXPECTED_ADAPTER: Final = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}
-_PROVIDER: Final = _EXPECTED_ADAPTER
 
 
 def _is_event_format(content_type: str | None) -> bool:
