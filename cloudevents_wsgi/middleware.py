@@ -30,12 +30,17 @@ from .detect import find_adapter
 from .errors import (
     ConfigurationError,
     InvalidEventError,
-    OriginNotAllowedError,
     PayloadTooLargeError,
     UnsupportedFormatError,
     problem_response,
 )
 from .message import Message
+from .origins import (
+    DEFAULT_EVENTGRID_SECRET_PARAMETER,
+    DEFAULT_SNS_MAX_AGE,
+    Origins,
+    answer,
+)
 from .receiver import (
     BATCH,
     BINARY,
@@ -47,7 +52,6 @@ from .receiver import (
     parse_binary,
     parse_structured,
 )
-from .spec import is_json
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -102,20 +106,20 @@ class CloudEventsMiddleware:
         the request methods that may carry an event; others pass through.
     ``webhook_origins``
         origins granted in the CloudEvents webhook handshake (``OPTIONS``
-        with ``WebHook-Request-Origin``); ``None`` grants every origin, an
-        empty collection turns the handshake off (the app answers OPTIONS).
+        with ``WebHook-Request-Origin``), ``{"*"}`` for any; ``None`` (default)
+        or empty: no handshake, the app answers OPTIONS.
     ``webhook_rate``
         requests per minute granted in the handshake; ``None`` for no limit.
     ``adapters``
         the user's own adapters (:class:`~cloudevents_wsgi.adapters.base.Adapter`),
         tried before the built-in ones, and accepted over plain HTTP.
     ``native_over_http``
-        native provider payloads (S3, SQS, Pub/Sub...) POSTed over plain HTTP
-        carry no proof of where they come from, so by default they pass through
-        unread; ``True`` accepts them all, a collection of adapter names
-        (``{"google.pubsub"}``) accepts those. Payloads from the Lambda shim,
-        SNS messages (signatures checked) and Event Grid deliveries
-        (``aeg-event-type`` header, validation handshake answered) need no opt-in.
+        native provider payloads (S3, SQS, Event Grid, Pub/Sub...) POSTed over
+        plain HTTP carry no proof of where they come from, so by default they
+        pass through unread; ``True`` accepts them all, a collection of adapter
+        names (``{"azure.eventgrid"}``) accepts those. Payloads from the Lambda
+        shim need no opt-in; SNS needs ``sns_topics``. The rules are in
+        :mod:`cloudevents_wsgi.origins`.
     ``unwrap``
         ``True`` (default): an envelope (SQS, SNS) holding another event (S3,
         SNS, EventBridge) gives the innermost event; ``False`` keeps the envelope.
@@ -128,6 +132,17 @@ class CloudEventsMiddleware:
     ``sns_confirm_subscriptions``
         ``True`` confirms SNS subscriptions by visiting their (checked)
         ``SubscribeURL``; by default the URL is logged and the request answered 202.
+    ``sns_topics``
+        TopicArn glob patterns (``{"arn:aws:sns:eu-west-1:123456789012:orders"}``)
+        whose signed messages are accepted over HTTP; others get 403. ``None``
+        (default): SNS over HTTP passes through unread.
+    ``sns_max_age``
+        seconds; a signed SNS ``Timestamp`` older than this is refused (403).
+        Default 3,900: SNS's longest HTTP/S retry span (3,600 s) plus skew.
+        ``None`` turns the check off.
+    ``eventgrid_secret``, ``eventgrid_secret_parameter``
+        Event Grid deliveries must carry this secret in the endpoint URL's
+        query parameter (``code`` by default), else 403.
     ``dapr``
         answer CloudEvents requests the way Dapr's pub/sub expects: always 200
         with ``{"status": "SUCCESS" | "RETRY" | "DROP"}`` from the app's status
@@ -162,6 +177,10 @@ class CloudEventsMiddleware:
         routes: Mapping[str, str] | None = None,
         sns_certificate_fetcher: Callable[[str], bytes] | None = None,
         sns_confirm_subscriptions: bool = False,
+        sns_topics: Collection[str] | None = None,
+        sns_max_age: int | None = DEFAULT_SNS_MAX_AGE,
+        eventgrid_secret: str | None = None,
+        eventgrid_secret_parameter: str = DEFAULT_EVENTGRID_SECRET_PARAMETER,
         dapr: bool = False,
         max_headers: int | _NotGiven = _NotGiven.NOT_GIVEN,
     ) -> None:
@@ -192,18 +211,6 @@ class CloudEventsMiddleware:
             max_attributes = max_headers
         if isinstance(methods, str) or not all(isinstance(m, str) for m in methods):
             raise ConfigurationError(f"methods must be a collection of strings, not {methods!r}")
-        if webhook_origins is not None and (
-            isinstance(webhook_origins, str) or not all(isinstance(o, str) for o in webhook_origins)
-        ):
-            raise ConfigurationError(
-                f"webhook_origins must be a collection of strings or None, not {webhook_origins!r}"
-            )
-        if webhook_rate is not None and (
-            isinstance(webhook_rate, bool) or not isinstance(webhook_rate, int) or webhook_rate < 1
-        ):
-            raise ConfigurationError(
-                f"webhook_rate must be a positive integer or None, not {webhook_rate!r}"
-            )
         if isinstance(adapters, str) or not all(
             callable(getattr(a, "matches", None))
             and callable(getattr(a, "convert", None))
@@ -213,14 +220,6 @@ class CloudEventsMiddleware:
             raise ConfigurationError(
                 "adapters must be a sequence of objects with name, matches() and convert()"
             )
-        if not isinstance(native_over_http, bool) and (
-            isinstance(native_over_http, str)
-            or not all(isinstance(n, str) for n in native_over_http)
-        ):
-            raise ConfigurationError(
-                "native_over_http must be True, False or a collection of adapter names, "
-                f"not {native_over_http!r}"
-            )
         if routes is not None and (
             not isinstance(routes, Mapping)
             or not all(isinstance(k, str) and isinstance(v, str) for k, v in routes.items())
@@ -228,18 +227,24 @@ class CloudEventsMiddleware:
             raise ConfigurationError(
                 f"routes must map CloudEvent type patterns to paths, not {routes!r}"
             )
-        if sns_certificate_fetcher is not None and not callable(sns_certificate_fetcher):
-            raise ConfigurationError("sns_certificate_fetcher must be callable")
+        self.origins = Origins(
+            adapters=adapters,
+            native_over_http=native_over_http,
+            sns_topics=sns_topics,
+            sns_max_age=sns_max_age,
+            sns_certificate_fetcher=sns_certificate_fetcher,
+            sns_confirm_subscriptions=sns_confirm_subscriptions,
+            eventgrid_secret=eventgrid_secret,
+            eventgrid_secret_parameter=eventgrid_secret_parameter,
+            webhook_origins=webhook_origins,
+            webhook_rate=webhook_rate,
+        )
         self.app = app
         self.mode = mode
         self.adapters = tuple(adapters)
-        self.native_over_http: bool | frozenset[str] = (
-            native_over_http if isinstance(native_over_http, bool) else frozenset(native_over_http)
-        )
+        self.native_over_http = self.origins.native_over_http
         self.unwrap = unwrap
         self.routes = tuple((routes or {}).items())
-        self.sns_certificate_fetcher = sns_certificate_fetcher
-        self.sns_confirm_subscriptions = sns_confirm_subscriptions
         self.dapr = dapr
         # Whether a binary request may take the fast path (no per-event work).
         self._plain_binary = mode == "binary" and not self.routes and not dapr
@@ -249,20 +254,23 @@ class CloudEventsMiddleware:
         self.max_attributes = max_attributes
         self.max_header_size = max_header_size
         self.methods = frozenset(m.upper() for m in methods)
-        self.webhook_origins = None if webhook_origins is None else frozenset(webhook_origins)
-        self.webhook_rate = "*" if webhook_rate is None else str(webhook_rate)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in self.methods:
             if method == "OPTIONS" and "HTTP_WEBHOOK_REQUEST_ORIGIN" in environ:
-                return self._handshake(environ, start_response)
+                try:
+                    granted = self.origins.webhook(environ)
+                except InvalidEventError as error:
+                    return _problem(error, start_response)
+                if granted is not None:
+                    return answer(granted, start_response)
             return self.app(environ, start_response)
         content_type = environ.get("CONTENT_TYPE")
         try:
             mode = content_mode(content_type, "HTTP_CE_SPECVERSION" in environ)
             if mode is None:
-                origin = self._native_origin(environ, content_type)
+                origin = self.origins.origin(environ, content_type)
                 if origin is None:
                     return self.app(environ, start_response)
                 return self._native(environ, start_response, origin)
@@ -400,26 +408,6 @@ class CloudEventsMiddleware:
 
     # -- native provider events ----------------------------------------------------
 
-    def _native_origin(self, environ: WSGIEnvironment, content_type: str | None) -> str | None:
-        """Where a possible native event comes from, or None to pass it through.
-
-        Only payloads that the provider authenticates, that come through the
-        Lambda shim, or that the user accepts over HTTP are ever read.
-        """
-        if environ.get(keys.TRUSTED) is True:
-            return "lambda"
-        if "HTTP_X_AMZ_SNS_MESSAGE_TYPE" in environ:
-            return "sns"
-        if "HTTP_AEG_EVENT_TYPE" in environ:
-            return "eventgrid"
-        if (
-            (self.native_over_http or self.adapters)
-            and content_type
-            and _is_json_type(content_type)
-        ):
-            return "http"
-        return None
-
     def _native(
         self, environ: WSGIEnvironment, start_response: StartResponse, origin: str
     ) -> Iterable[bytes]:
@@ -427,33 +415,39 @@ class CloudEventsMiddleware:
             if origin == "lambda" and keys.PAYLOAD in environ:
                 # The shim's decoded event: no body to read and decode again.
                 payload, body = environ[keys.PAYLOAD], b""
-            else:
-                body = self._read_body(environ)
+            elif origin == "http":
+                # Not yet proved an event: never refused, passed on whole if too big.
+                read = self._read_or_pass(environ)
+                if read is None:
+                    return self.app(environ, start_response)
+                body = read
                 try:
                     payload = load_json("body", body, max_depth=self.max_json_depth)
                 except InvalidEventError:
-                    if origin == "http":
-                        return self._pass_through(environ, start_response, body)
-                    raise
+                    return self._pass_through(environ, start_response, body)
+            else:
+                body = self._read_body(environ)
+                payload = load_json("body", body, max_depth=self.max_json_depth)
             message = Message(
                 environ.get("REQUEST_METHOD", "POST"),
                 environ.get("PATH_INFO", "/"),
                 _headers(environ),
                 body,
             )
-            if origin == "sns":
-                answer = self._sns(payload, message, start_response)
-                if answer is not None:
-                    return answer
-            elif origin == "eventgrid":
-                from .adapters.azure_eventgrid import validation_response
-
-                handshake = validation_response(payload)
+            origins = self.origins
+            if origin in _EXPECTED_ADAPTER:
+                # A provider's header: its authentication comes first, whatever the body.
+                handshake = origins.check(_EXPECTED_ADAPTER[origin], payload, environ)
                 if handshake is not None:
-                    return _json_answer("200 OK", handshake, start_response)
+                    return answer(handshake, start_response)
             adapter = find_adapter(payload, message, self.adapters, unwrap=self.unwrap)
-            if origin == "http" and (adapter is None or not self._accepts_over_http(adapter)):
-                return self._pass_through(environ, start_response, body)
+            if origin == "http":
+                if adapter is None or not origins.accepts_over_http(adapter, environ):
+                    return self._pass_through(environ, start_response, body)
+                if adapter not in self.adapters:
+                    handshake = origins.check(adapter.name, payload, environ)
+                    if handshake is not None:
+                        return answer(handshake, start_response)
             if adapter is None:
                 raise UnsupportedFormatError(
                     "body", "no adapter recognises this payload as an event it can convert"
@@ -489,39 +483,28 @@ class CloudEventsMiddleware:
             return _problem(error, start_response)
         return self.app(env, start_response)
 
-    def _accepts_over_http(self, adapter: Adapter) -> bool:
-        allowed = self.native_over_http
-        if adapter in self.adapters or allowed is True:
-            return True
-        return isinstance(allowed, frozenset) and adapter.name in allowed
-
-    def _sns(
-        self, payload: Any, message: Message, start_response: StartResponse
-    ) -> Iterable[bytes] | None:
-        """Check an SNS document's signature; answer subscription confirmations."""
-        from . import sns_signature
-
-        if not isinstance(payload, dict):
-            raise InvalidEventError("body", "an SNS message is a JSON object", payload)
-        fetcher = self.sns_certificate_fetcher or sns_signature.default_fetcher()
-        sns_signature.verify_sns_message(payload, fetch_certificate=fetcher)
-        kind = payload.get("Type")
-        if kind == "SubscriptionConfirmation":
-            url = sns_signature.confirmation_url(payload)
-            if self.sns_confirm_subscriptions:
-                fetcher(url)
-                logger.info("confirmed the SNS subscription to %r", payload.get("TopicArn"))
-                return _json_answer("200 OK", {"confirmed": True}, start_response)
-            logger.warning(
-                "SNS asks to confirm a subscription to %r; confirm it by visiting %r "
-                "or enable sns_confirm_subscriptions",
-                payload.get("TopicArn"),
-                url,
-            )
-            return _json_answer("202 Accepted", {"confirmed": False}, start_response)
-        if kind == "UnsubscribeConfirmation":
-            return _json_answer("200 OK", {}, start_response)
-        return None
+    def _read_or_pass(self, environ: WSGIEnvironment) -> bytes | None:
+        """The body of a request that may be a native event, or ``None`` when
+        it is over ``max_body_size``: then ``wsgi.input`` still yields every
+        byte (those read first, then the rest of the stream), for the app."""
+        stream = environ["wsgi.input"]
+        limit = self.max_body_size
+        length_text = environ.get("CONTENT_LENGTH") or ""
+        if length_text:
+            try:
+                length = int(length_text)
+            except ValueError:
+                return None
+            if length > limit or length < 0:
+                return None  # not read at all
+            return _read(stream, length)
+        if not environ.get("wsgi.input_terminated"):
+            return b""
+        body = _read(stream, limit + 1)
+        if len(body) > limit:
+            environ["wsgi.input"] = _Rejoined(body, stream)
+            return None
+        return body
 
     def _pass_through(
         self, environ: WSGIEnvironment, start_response: StartResponse, body: bytes
@@ -596,33 +579,6 @@ class CloudEventsMiddleware:
             return answer[2]
         return _json_answer(first_failure or "200 OK", {"results": outcomes}, start_response)
 
-    # -- webhook handshake (CloudEvents HTTP webhook spec, section 4) ---------
-
-    def _handshake(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
-        if self.webhook_origins is not None and not self.webhook_origins:
-            return self.app(environ, start_response)
-        origin = environ["HTTP_WEBHOOK_REQUEST_ORIGIN"].strip()
-        if self.webhook_origins is not None and origin not in self.webhook_origins:
-            return _problem(
-                OriginNotAllowedError(
-                    "webhook-request-origin", "this origin is not allowed", origin
-                ),
-                start_response,
-            )
-        allowed = "*" if self.webhook_origins is None else origin
-        start_response(
-            "200 OK",
-            [
-                ("Allow", "POST"),
-                ("WebHook-Allowed-Origin", allowed),
-                ("WebHook-Allowed-Rate", self.webhook_rate),
-                ("Content-Length", "0"),
-            ],
-        )
-        return []
-
 
 def _headers(environ: WSGIEnvironment) -> dict[str, str]:
     names, others = _HEADER_NAMES, _NOT_HEADERS
@@ -670,9 +626,43 @@ def _is_event_format(content_type: str | None) -> bool:
     )
 
 
-def _is_json_type(content_type: str) -> bool:
-    essence = content_type.split(";", 1)[0].strip().lower()
-    return is_json(essence) or essence == "text/plain"
+class _Rejoined(io.RawIOBase):
+    """A WSGI input stream: ``head`` (already read), then the rest of ``tail``."""
+
+    def __init__(self, head: bytes, tail: Any) -> None:
+        super().__init__()
+        self._head = io.BytesIO(head)
+        self._tail = tail
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = self._head.readinto(view)
+        if count:
+            return count
+        chunk = self._tail.read(len(view))
+        view[: len(chunk)] = chunk
+        return len(chunk)
+
+    def read(self, size: int | None = -1) -> bytes:
+        head = self._head.read(size if size is not None and size >= 0 else -1)
+        if size is None or size < 0:
+            rest: bytes = self._tail.read()
+            return head + rest
+        if len(head) == size:
+            return head
+        # Filled from the stream, so that apps reading exactly what they ask get it.
+        chunk: bytes = self._tail.read(size - len(head))
+        return head + chunk
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = self._head.readline(-1 if size is None else size)
+        if line.endswith(b"\n") or (size is not None and 0 <= size == len(line)):
+            return line
+        rest: bytes = self._tail.readline(-1 if size is None or size < 0 else size - len(line))
+        return line + rest
 
 
 def _json_answer(status: str, obj: Any, start_response: StartResponse) -> Iterable[bytes]:

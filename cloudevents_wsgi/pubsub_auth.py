@@ -46,6 +46,7 @@ __all__ = [
     "CLAIMS",
     "GOOGLE_CERTS_URL",
     "GOOGLE_ISSUERS",
+    "GUARDED",
     "GoogleCertsFetcher",
     "PubSubAuthError",
     "PubSubAuthMiddleware",
@@ -56,6 +57,11 @@ GOOGLE_CERTS_URL: Final = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS: Final = ("accounts.google.com", "https://accounts.google.com")
 #: The environ key holding the verified token's claims.
 CLAIMS: Final = "cloudevents_wsgi.pubsub_claims"
+#: The environ key set to ``True`` on every request a
+#: :class:`PubSubAuthMiddleware` saw: behind one, a
+#: :class:`~cloudevents_wsgi.CloudEventsMiddleware` reads a Pub/Sub push only
+#: when :data:`CLAIMS` holds verified claims, whatever the path.
+GUARDED: Final = "cloudevents_wsgi.pubsub_guarded"
 
 
 class PubSubAuthError(CloudEventsWSGIError):
@@ -192,9 +198,19 @@ class PubSubPushVerifier:
 class PubSubAuthMiddleware:
     """Answers 401 (problem+json) to requests whose Pub/Sub token does not verify.
 
-    ``paths``: only requests to these ``PATH_INFO`` values are checked (the
-    push endpoints); ``None`` checks every request. A verified request
-    reaches the app with the claims at ``environ["cloudevents_wsgi.pubsub_claims"]``.
+    ``paths``: requests to these ``PATH_INFO`` values (the push endpoints)
+    must carry a valid token; ``None`` checks every request. Paths are
+    compared as a router would match them: case-insensitively, with runs of
+    ``/`` as one and without a trailing ``/`` (``/pubsub/``, ``//PubSub``
+    and ``/pubsub`` are one path). A request elsewhere that carries a
+    ``Bearer`` token is checked too. A verified request reaches the app with
+    the claims at ``environ["cloudevents_wsgi.pubsub_claims"]``.
+
+    Fails closed whatever the path: every request that passes is marked
+    (:data:`GUARDED`), and a :class:`~cloudevents_wsgi.CloudEventsMiddleware`
+    behind reads a Pub/Sub push only from a request with verified claims, so a
+    push sent to a path outside ``paths`` reaches the app unread, as a plain
+    request.
     """
 
     def __init__(
@@ -212,12 +228,13 @@ class PubSubAuthMiddleware:
             raise ConfigurationError(f"paths must be a collection of paths, not {paths!r}")
         self.app = app
         self.verifier = verifier
-        self.paths = None if paths is None else frozenset(paths)
+        self.paths = None if paths is None else frozenset(map(_route, paths))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if self.paths is not None and environ.get("PATH_INFO", "/") not in self.paths:
-            return self.app(environ, start_response)
         environ.pop(CLAIMS, None)
+        environ[GUARDED] = True
+        if self.paths is not None and _route(environ.get("PATH_INFO", "/")) not in self.paths:
+            return self.app(environ, start_response)
         try:
             claims = self.verifier.verify(environ.get("HTTP_AUTHORIZATION"))
         except PubSubAuthError as error:
@@ -233,3 +250,9 @@ class PubSubAuthMiddleware:
             return [body]
         environ[CLAIMS] = claims
         return self.app(environ, start_response)
+
+
+def _route(path: str) -> str:
+    """``path`` as routers match it: ``//PubSub/`` -> ``/pubsub``."""
+    route = "/" + "/".join(part for part in path.split("/") if part)
+    return route.casefold()

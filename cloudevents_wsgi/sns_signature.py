@@ -6,8 +6,10 @@ trusted once :func:`verify_sns_message` has checked its signature, as AWS
 documents it:
 https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
 
-- ``SigningCertURL`` must be ``https://sns.<region>.amazonaws.com/...pem``
-  (or ``.amazonaws.com.cn``): a certificate from anywhere else proves nothing;
+- ``SigningCertURL`` must be exactly
+  ``https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem``
+  (no user, port, query, fragment or other path; no S3 host such as
+  ``sns.s3.amazonaws.com``): a certificate from anywhere else proves nothing;
 - the signature is RSA over the "string to sign" (the message's fields, one
   ``Name\\nvalue\\n`` pair each, in a fixed order), with SHA1
   (``SignatureVersion`` 1) or SHA256 (``SignatureVersion`` 2).
@@ -28,6 +30,7 @@ import base64
 import binascii
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
@@ -67,8 +70,22 @@ SIGNED_FIELDS: Final = {
 OPTIONAL_FIELDS: Final = frozenset({"Subject"})
 # SignatureVersion -> hash algorithm name in cryptography.hazmat.primitives.hashes.
 SIGNATURE_HASHES: Final = {"1": "SHA1", "2": "SHA256"}
-# The hosts SNS serves certificates and subscription URLs from.
-SNS_HOST: Final = re.compile(r"sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?")
+# The hosts SNS serves certificates and subscription URLs from: a region is
+# two letters, one to three dash-separated words and a number (us-east-1,
+# us-gov-west-1, us-isob-east-1, cn-north-1), so ``sns.s3.amazonaws.com`` is
+# not one. Every repetition is bounded, so a match costs the same whatever
+# the input's length.
+SNS_HOST: Final = re.compile(
+    r"sns\.[a-z]{2}(?:-[a-z]{1,16}){1,3}-[0-9]{1,2}\.amazonaws\.com(?:\.cn)?"
+)
+#: The whole signing-certificate URL SNS sends, and nothing else.
+CERTIFICATE_URL: Final = re.compile(
+    r"https://" + SNS_HOST.pattern + r"/SimpleNotificationService-[0-9a-f]{1,64}\.pem"
+)
+#: The SubscribeURL and UnsubscribeURL SNS sends: the API root with a query.
+SUBSCRIPTION_URL: Final = re.compile(r"https://" + SNS_HOST.pattern + r"/\?[^#\s]{1,4096}")
+# Longer URLs are refused before any pattern runs: every check costs O(1).
+_URL_MAX: Final = 4096 + 128
 
 # The Lambda form of a message spells these "...Url"; SNS over HTTP, "...URL".
 _ALIASES: Final = {"SigningCertURL": "SigningCertUrl", "SubscribeURL": "SubscribeUrl"}
@@ -98,9 +115,7 @@ def verify_sns_message(
             f"is not a known SNS signature version ({', '.join(SIGNATURE_HASHES)})",
             version,
         )
-    certificate_url = _check_url("SigningCertURL", _field(message, "SigningCertURL"))
-    if not urlsplit(certificate_url).path.endswith(".pem"):
-        raise InvalidEventError("SigningCertURL", "must name a .pem certificate", certificate_url)
+    certificate_url = check_certificate_url(_field(message, "SigningCertURL"))
     encoded = _field(message, "Signature")
     try:
         signature = base64.b64decode(encoded, validate=True)
@@ -162,10 +177,41 @@ def confirmation_url(message: Mapping[str, Any]) -> str:
         raise InvalidEventError(
             "Type", "is not a SubscriptionConfirmation", _value(message, "Type")
         )
-    url = _check_url("SubscribeURL", _field(message, "SubscribeURL"))
-    actions = parse_qs(urlsplit(url).query).get("Action")
-    if actions != ["ConfirmSubscription"]:
-        raise InvalidEventError("SubscribeURL", "does not ask to ConfirmSubscription", url)
+    return check_subscription_url(
+        "SubscribeURL",
+        _field(message, "SubscribeURL"),
+        "ConfirmSubscription",
+        _field(message, "TopicArn"),
+    )
+
+
+def check_certificate_url(url: str) -> str:
+    """``url`` if it is exactly
+    ``https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem``,
+    else :class:`~cloudevents_wsgi.InvalidEventError` for ``SigningCertURL``."""
+    if not isinstance(url, str) or len(url) > _URL_MAX or not CERTIFICATE_URL.fullmatch(url):
+        raise InvalidEventError(
+            "SigningCertURL",
+            "must be https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem",
+            url,
+        )
+    return url
+
+
+def check_subscription_url(field: str, url: str, action: str, topic_arn: str | None) -> str:
+    """``url`` if it is ``https://sns.<region>.amazonaws.com[.cn]/?...`` with
+    exactly one ``Action`` (``action``) and, when ``topic_arn`` is given, a
+    ``TopicArn`` equal to it; else :class:`~cloudevents_wsgi.InvalidEventError`
+    for ``field`` (``SubscribeURL``, ``UnsubscribeURL``)."""
+    if not isinstance(url, str) or len(url) > _URL_MAX or not SUBSCRIPTION_URL.fullmatch(url):
+        raise InvalidEventError(
+            field, "must be https://sns.<region>.amazonaws.com[.cn]/?Action=...", url
+        )
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    if query.get("Action") != [action]:
+        raise InvalidEventError(field, f"does not ask to {action}", url)
+    if topic_arn is not None and query.get("TopicArn") != [topic_arn]:
+        raise InvalidEventError(field, "names another topic than the message's TopicArn", url)
     return url
 
 
@@ -185,36 +231,21 @@ def _field(message: Mapping[str, Any], name: str) -> str:
     return value
 
 
-def _check_url(field: str, url: str) -> str:
-    """``url`` if it is an https URL on an SNS host, else an error for ``field``."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise InvalidEventError(field, "is not a valid URL", url) from None
-    if parts.scheme != "https":
-        raise InvalidEventError(field, "must be an https URL", url)
-    if (
-        parts.username is not None
-        or port not in (None, 443)
-        or parts.hostname is None
-        or not SNS_HOST.fullmatch(parts.hostname)
-    ):
-        raise InvalidEventError(
-            field, "must be on an SNS host (sns.<region>.amazonaws.com[.cn])", url
-        )
-    return url
-
-
 class CachingCertificateFetcher:
     """GET a URL on an SNS host over HTTPS; keep certificates in memory.
 
-    Refuses any URL that is not ``https://sns.<region>.amazonaws.com[.cn]``,
-    follows no redirect, waits at most ``timeout`` seconds and reads at most
-    ``max_bytes``. Responses of ``.pem`` URLs are kept (SNS rotates
-    certificates by publishing new URLs), up to ``max_entries`` of them;
-    other responses (a ``SubscribeURL`` visit) never are. ``download(url,
-    timeout)`` replaces the HTTP GET (urllib by default). Failures raise
+    Refuses any URL that is not an SNS certificate URL
+    (:func:`check_certificate_url`) or an SNS subscription URL on the same
+    hosts, follows no redirect, waits at most ``timeout`` seconds and reads
+    at most ``max_bytes``. Certificates are kept (SNS rotates them by
+    publishing new URLs), up to ``max_entries``; other responses (a
+    ``SubscribeURL`` visit) never are. A certificate URL that could not be
+    fetched is remembered for ``negative_ttl`` seconds (up to
+    ``max_failures`` of them) and not asked again meanwhile, so that a flood
+    of forged URLs costs one download each at most and cannot evict a real
+    certificate: failures live in their own cache, and only a URL that
+    served a certificate enters the other. ``download(url, timeout)``
+    replaces the HTTP GET (urllib by default). Failures raise
     :class:`~cloudevents_wsgi.InvalidEventError` for ``SigningCertURL``.
     Thread-safe.
     """
@@ -225,36 +256,72 @@ class CachingCertificateFetcher:
         timeout: float = 10.0,
         max_bytes: int = 64 * 1024,
         max_entries: int = 64,
+        negative_ttl: float = 60.0,
+        max_failures: int = 1024,
         download: Callable[[str, float], bytes] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-            raise ConfigurationError(f"timeout must be a positive number, not {timeout!r}")
-        for name, limit in (("max_bytes", max_bytes), ("max_entries", max_entries)):
+        for name, number in (("timeout", timeout), ("negative_ttl", negative_ttl)):
+            if not isinstance(number, (int, float)) or isinstance(number, bool) or number <= 0:
+                raise ConfigurationError(f"{name} must be a positive number, not {number!r}")
+        for name, limit in (
+            ("max_bytes", max_bytes),
+            ("max_entries", max_entries),
+            ("max_failures", max_failures),
+        ):
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
                 raise ConfigurationError(f"{name} must be a positive integer, not {limit!r}")
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_entries = max_entries
+        self.negative_ttl = negative_ttl
+        self.max_failures = max_failures
         self._download = download or self._urllib_download
+        self._clock = clock
         self._cache: dict[str, bytes] = {}
+        self._failures: dict[str, tuple[float, InvalidEventError]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, url: str) -> bytes:
-        _check_url("SigningCertURL", url)
+        usable = isinstance(url, str) and len(url) <= _URL_MAX
+        certificate = usable and CERTIFICATE_URL.fullmatch(url) is not None
+        if not certificate and not (usable and SUBSCRIPTION_URL.fullmatch(url)):
+            raise InvalidEventError(
+                "SigningCertURL", "is not an SNS certificate or subscription URL", url
+            )
+        if not certificate:
+            return self._fetch(url)
+        now = self._clock()
         with self._lock:
             cached = self._cache.get(url)
-        if cached is not None:
-            return cached
+            if cached is not None:
+                return cached
+            failure = self._failures.get(url)
+            if failure is not None:
+                if failure[0] > now:
+                    raise failure[1]
+                del self._failures[url]
+        try:
+            body = self._fetch(url)
+        except InvalidEventError as error:
+            with self._lock:
+                if len(self._failures) >= self.max_failures:
+                    # Oldest first; expired ones are the first to go.
+                    self._failures.pop(next(iter(self._failures)))
+                self._failures[url] = (now + self.negative_ttl, error)
+            raise
+        with self._lock:
+            if len(self._cache) >= self.max_entries:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[url] = body
+        return body
+
+    def _fetch(self, url: str) -> bytes:
         body = self._download(url, self.timeout)
         if len(body) > self.max_bytes:
             raise InvalidEventError(
                 "SigningCertURL", f"answered with more than {self.max_bytes} bytes", url
             )
-        if urlsplit(url).path.endswith(".pem"):
-            with self._lock:
-                if len(self._cache) >= self.max_entries:
-                    self._cache.pop(next(iter(self._cache)))
-                self._cache[url] = body
         return body
 
     def _urllib_download(self, url: str, timeout: float) -> bytes:

@@ -2,9 +2,13 @@
 
 Run from the repository root:  python examples/native_events.py
 
-Shows, in-process: the Azure Event Grid validation handshake and a delivery;
-a Google Pub/Sub push accepted by opting in; a payload nobody vouches for
-passing through untouched; and a user's own adapter (GitHub push webhooks).
+Shows, in-process: the Azure Event Grid validation handshake and a delivery,
+both opted in to and authenticated by a secret in the endpoint URL (Event
+Grid sends back the URL's query parameters); a Google Pub/Sub push accepted
+by opting in (unauthenticated here: in production put
+cloudevents_wsgi.pubsub_auth.PubSubAuthMiddleware in front); a payload nobody
+vouches for passing through untouched; and a user's own adapter (GitHub push
+webhooks).
 """
 
 from __future__ import annotations
@@ -51,9 +55,19 @@ class GitHubPush:
         return [Converted(event, payload)]
 
 
+# In production, from the environment; the Event Grid subscription's endpoint
+# is then https://<host>/events?code=<this secret>.
+EVENTGRID_SECRET = "example-secret-1f0c9e2b7a"
+
 client = Client(
-    CloudEventsMiddleware(app, native_over_http={"google.pubsub"}, adapters=[GitHubPush()])
+    CloudEventsMiddleware(
+        app,
+        native_over_http={"azure.eventgrid", "google.pubsub"},
+        eventgrid_secret=EVENTGRID_SECRET,
+        adapters=[GitHubPush()],
+    )
 )
+EVENTGRID_URL = f"/events?code={EVENTGRID_SECRET}"
 
 print("Event Grid subscription validation handshake:")
 handshake = [
@@ -69,7 +83,7 @@ handshake = [
     }
 ]
 response = client.post(
-    "/events", json=handshake, headers={"aeg-event-type": "SubscriptionValidation"}
+    EVENTGRID_URL, json=handshake, headers={"aeg-event-type": "SubscriptionValidation"}
 )
 print(f"  Event Grid got {response.status}: {response.get_data(as_text=True)}")
 
@@ -88,8 +102,14 @@ blob_created = {
     "dataVersion": "1",
     "metadataVersion": "1",
 }
-response = client.post("/events", json=[blob_created], headers={"aeg-event-type": "Notification"})
+response = client.post(
+    EVENTGRID_URL, json=[blob_created], headers={"aeg-event-type": "Notification"}
+)
 print(f"  Event Grid got {response.status}")
+
+print("The same delivery without the secret (anyone could send it):")
+response = client.post("/events", json=[blob_created], headers={"aeg-event-type": "Notification"})
+print(f"  sender got {response.status}: {response.json['field']} {response.json['reason']}")
 
 print("Google Pub/Sub push (accepted: native_over_http={'google.pubsub'}):")
 push = {

@@ -35,7 +35,12 @@ from cloudevents_wsgi import CloudEvent, CloudEventsMiddleware, Message, from_ht
 from cloudevents_wsgi.environ import RESULTS, TRUSTED
 from cloudevents_wsgi.errors import InvalidEventError
 from cloudevents_wsgi.receiver import parse_structured
-from cloudevents_wsgi.sns_signature import SNS_HOST, string_to_sign
+from cloudevents_wsgi.sns_signature import (
+    CERTIFICATE_URL,
+    SNS_HOST,
+    SUBSCRIPTION_URL,
+    string_to_sign,
+)
 from cloudevents_wsgi.spec import canonical_string
 
 from .common import Input, body_of, check, deep, gen_json, mutate_json, seed
@@ -109,6 +114,11 @@ class Signer:
             and parts.port in (None, 443),
             f"a certificate was fetched from an unpinned URL: {url!r}",
         )
+        check(
+            CERTIFICATE_URL.fullmatch(url) is not None
+            or SUBSCRIPTION_URL.fullmatch(url) is not None,
+            f"a URL of another form than SNS's was fetched: {url!r}",
+        )
         self.fetched += 1
         return self.pem
 
@@ -132,7 +142,13 @@ CONFIGS: tuple[Config, ...] = (
     {"max_attributes": 3, "max_header_size": 16, "native_over_http": True},
     {"webhook_origins": {"a.example.com"}, "webhook_rate": 60},
     {"webhook_origins": ()},
-    {"sns_confirm_subscriptions": True},
+    {"sns_confirm_subscriptions": True, "sns_topics": {"*"}, "sns_max_age": None},
+    {
+        "sns_topics": {"arn:aws:sns:*:123456789012:*"},
+        "native_over_http": {"azure.eventgrid"},
+        "eventgrid_secret": "fuzz-secret-0123456789",
+    },
+    {"native_over_http": {"azure.eventgrid"}, "webhook_origins": {"*"}},
 )
 
 
@@ -272,6 +288,8 @@ def _sns_http(inp: Input, value: Any) -> Any:
         value["SigningCertURL"] = inp.pick(
             (
                 "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem",
+                "https://sns.s3.amazonaws.com/SimpleNotificationService-1.pem",
+                "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem?x",
                 "https://sns.cn-north-1.amazonaws.com.cn/x.pem",
                 "https://sns.us-east-1.amazonaws.com.evil.com/x.pem",
                 "http://sns.us-east-1.amazonaws.com/x.pem",

@@ -107,15 +107,17 @@ def document_from_sqs_sample() -> dict[str, Any]:
     return document
 
 
-def test_bare_document_over_http_takes_the_subscription_header() -> None:
+def test_bare_document_ignores_the_unsigned_subscription_header() -> None:
+    """Over HTTP the x-amz-sns-subscription-arn header is not signed: anyone
+    can send one, so the source is the signed TopicArn."""
     document = document_from_sqs_sample()
-    subscription = "arn:aws:sns:eu-west-1:231436140809:powertools265:15189ad7"
-    message = Message(headers={"x-amz-sns-subscription-arn": subscription})
+    forged = "arn:aws:sns:eu-west-1:999999999999:attacker:15189ad7"
+    message = Message(headers={"x-amz-sns-subscription-arn": forged})
     assert ADAPTER.matches(document, message)
     (converted,) = ADAPTER.convert(document, message)
     assert summary(converted) == (
         "com.amazonaws.sns.Notification",
-        subscription,
+        document["TopicArn"],
         "d88d4479-6ec0-54fe-b63f-1cf9df4bb16e",
         None,  # no Subject in the document
         utc(2021, 1, 19, 10, 7, 7, 287000),
@@ -219,7 +221,8 @@ def test_unsubscribe_confirmation() -> None:
     document = confirmation("UnsubscribeConfirmation")
     (converted,) = ADAPTER.convert(document, SUBSCRIPTION)
     assert converted.event.get_type() == "com.amazonaws.sns.UnsubscribeConfirmation"
-    assert converted.event.get_source() == "arn:aws:sns:us-west-2:123456789012:MyTopic:2bcfbf39"
+    # The header's subscription ARN is not signed; the signed TopicArn is the source.
+    assert converted.event.get_source() == "arn:aws:sns:us-west-2:123456789012:MyTopic"
     assert converted.event.get_data() == document
 
 

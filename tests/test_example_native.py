@@ -17,7 +17,8 @@ def test_native_events_example_runs() -> None:
         timeout=60,
     ).stdout
     assert '{"validationResponse": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}' in out
-    assert "app got Microsoft.Storage.BlobCreated" in out
+    assert out.count("app got Microsoft.Storage.BlobCreated") == 1
+    assert "sender got 403 Forbidden: code " in out
     assert (
         "app got google.cloud.pubsub.topic.v1.messagePublished from "
         "//pubsub.googleapis.com/projects/library/topics/books (adapter google.pubsub)" in out

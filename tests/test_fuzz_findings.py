@@ -76,9 +76,11 @@ def test_sns_message_with_a_lone_surrogate_is_a_400() -> None:
         "Timestamp": "2024-05-01T10:00:00Z",
         "SignatureVersion": "1",
         "Signature": "AA==",
-        "SigningCertURL": "https://sns.us-east-1.amazonaws.com/x.pem",
+        "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0a.pem",
     }
-    middleware = CloudEventsMiddleware(app, sns_certificate_fetcher=lambda url: b"")
+    middleware = CloudEventsMiddleware(
+        app, sns_certificate_fetcher=lambda url: b"", sns_topics={"*"}, sns_max_age=None
+    )
     status, _ = call(
         middleware,
         json.dumps(message).encode(),

@@ -357,8 +357,23 @@ def handshake(app: Any, origin: str) -> Any:
     return Client(app).open("/hook", method="OPTIONS", headers={"WebHook-Request-Origin": origin})
 
 
-def test_handshake_grants_every_origin_by_default() -> None:
-    response = handshake(called_never(), "eventemitter.example.com")
+def test_handshake_is_left_to_the_app_by_default() -> None:
+    """No origin is granted until webhook_origins names some (OPTIONS /admin/login/ too)."""
+    for path in ("/hook", "/admin/login/"):
+        app = Recorder("204 No Content")
+        response = Client(CloudEventsMiddleware(app)).open(
+            path, method="OPTIONS", headers={"WebHook-Request-Origin": "eventemitter.example.com"}
+        )
+        assert response.status_code == 204
+        assert "WebHook-Allowed-Origin" not in response.headers
+        assert len(app.calls) == 1
+
+
+def test_handshake_grants_every_origin_when_configured_with_a_star() -> None:
+    response = handshake(
+        CloudEventsMiddleware(called_never().app, webhook_origins={"*"}),
+        "eventemitter.example.com",
+    )
     assert response.status_code == 200
     assert response.headers["WebHook-Allowed-Origin"] == "*"
     assert response.headers["WebHook-Allowed-Rate"] == "*"

@@ -3,6 +3,7 @@ handshakes, routes and Dapr."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -297,6 +298,15 @@ def test_routes_set_the_path_by_event_type() -> None:
 # -- SNS over HTTP --------------------------------------------------------------------
 
 
+TOPICS = {"arn:aws:sns:us-west-2:123456789012:MyTopic"}
+
+
+def sns_now() -> str:
+    """A current SNS Timestamp: older signed messages are refused (sns_max_age)."""
+    moment = datetime.datetime.now(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def sns_request(message: dict[str, Any]) -> dict[str, Any]:
     environ = EnvironBuilder(
         "/sns",
@@ -312,8 +322,8 @@ def sns_request(message: dict[str, Any]) -> dict[str, Any]:
 def test_signed_sns_notification_reaches_the_app(version: str) -> None:
     app = Recorder()
     fetcher = Fetcher()
-    middleware = CloudEventsMiddleware(app, sns_certificate_fetcher=fetcher)
-    status, _, _ = call(middleware, sns_request(signed(notification(), version)))
+    middleware = CloudEventsMiddleware(app, sns_certificate_fetcher=fetcher, sns_topics=TOPICS)
+    status, _, _ = call(middleware, sns_request(signed(notification(Timestamp=sns_now()), version)))
     assert status == "204 No Content"
     [environ] = app.calls
     assert environ["cloudevent"].get_type() == "com.amazonaws.sns.Notification"
@@ -323,10 +333,11 @@ def test_signed_sns_notification_reaches_the_app(version: str) -> None:
 
 def test_tampered_sns_notification_is_refused() -> None:
     app = Recorder()
-    message = signed(notification())
+    message = signed(notification(Timestamp=sns_now()))
     message["Message"] = "forged"
     status, _, body = call(
-        CloudEventsMiddleware(app, sns_certificate_fetcher=Fetcher()), sns_request(message)
+        CloudEventsMiddleware(app, sns_certificate_fetcher=Fetcher(), sns_topics=TOPICS),
+        sns_request(message),
     )
     assert status.startswith("400")
     assert json.loads(body)["field"] == "Signature"
@@ -336,7 +347,8 @@ def test_tampered_sns_notification_is_refused() -> None:
 def test_unsigned_sns_notification_is_refused() -> None:
     app = Recorder()
     status, _, _ = call(
-        CloudEventsMiddleware(app, sns_certificate_fetcher=Fetcher()), sns_request(notification())
+        CloudEventsMiddleware(app, sns_certificate_fetcher=Fetcher(), sns_topics=TOPICS),
+        sns_request(notification(Timestamp=sns_now())),
     )
     assert status.startswith("400")
     assert app.calls == []
@@ -346,8 +358,8 @@ def test_subscription_confirmation_is_only_logged_by_default() -> None:
     app = Recorder()
     fetcher = Fetcher()
     status, _, body = call(
-        CloudEventsMiddleware(app, sns_certificate_fetcher=fetcher),
-        sns_request(signed(subscription())),
+        CloudEventsMiddleware(app, sns_certificate_fetcher=fetcher, sns_topics=TOPICS),
+        sns_request(signed(subscription(Timestamp=sns_now()))),
     )
     assert status == "202 Accepted"
     assert json.loads(body) == {"confirmed": False}
@@ -359,15 +371,18 @@ def test_subscription_confirmation_is_confirmed_when_opted_in() -> None:
     app = Recorder()
     fetcher = Fetcher()
     middleware = CloudEventsMiddleware(
-        app, sns_certificate_fetcher=fetcher, sns_confirm_subscriptions=True
+        app, sns_certificate_fetcher=fetcher, sns_confirm_subscriptions=True, sns_topics=TOPICS
     )
-    status, _, _ = call(middleware, sns_request(signed(subscription())))
+    status, _, _ = call(middleware, sns_request(signed(subscription(Timestamp=sns_now()))))
     assert status == "200 OK"
     assert fetcher.urls[-1] == SUBSCRIBE_URL
     assert app.calls == []
 
 
 # -- Event Grid over HTTP -------------------------------------------------------------
+
+
+EVENTGRID = {"azure.eventgrid"}
 
 
 def grid_request(payload: Any, kind: str = "Notification") -> dict[str, Any]:
@@ -401,7 +416,8 @@ def test_event_grid_validation_handshake_is_answered() -> None:
         }
     ]
     status, _, body = call(
-        CloudEventsMiddleware(app), grid_request(handshake, "SubscriptionValidation")
+        CloudEventsMiddleware(app, native_over_http=EVENTGRID),
+        grid_request(handshake, "SubscriptionValidation"),
     )
     assert status == "200 OK"
     assert json.loads(body) == {"validationResponse": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}
@@ -410,7 +426,9 @@ def test_event_grid_validation_handshake_is_answered() -> None:
 
 def test_event_grid_delivery_reaches_the_app() -> None:
     app = Recorder()
-    status, _, _ = call(CloudEventsMiddleware(app), grid_request([GRID_EVENT]))
+    status, _, _ = call(
+        CloudEventsMiddleware(app, native_over_http=EVENTGRID), grid_request([GRID_EVENT])
+    )
     assert status == "204 No Content"
     [environ] = app.calls
     assert environ["cloudevent"].get_type() == "Microsoft.Storage.BlobCreated"
@@ -419,7 +437,9 @@ def test_event_grid_delivery_reaches_the_app() -> None:
 
 def test_event_grid_header_over_another_kind_of_payload_is_refused() -> None:
     app = Recorder()
-    status, _, body = call(CloudEventsMiddleware(app), grid_request(s3_event("a.epub")))
+    status, _, body = call(
+        CloudEventsMiddleware(app, native_over_http=EVENTGRID), grid_request(s3_event("a.epub"))
+    )
     assert status.startswith("400")
     assert json.loads(body)["field"] == "body"
     assert app.calls == []

@@ -315,7 +315,7 @@ def test_fetcher_does_not_cache_subscription_visits() -> None:
 def test_fetcher_keeps_at_most_max_entries() -> None:
     download = Download()
     fetcher = CachingCertificateFetcher(max_entries=2, download=download)
-    urls = [CERT_URL.replace(".pem", f"-{index}.pem") for index in range(3)]
+    urls = [CERT_URL.replace(".pem", f"{index}0.pem") for index in range(3)]
     for url in urls:
         fetcher(url)
     fetcher(urls[0])  # evicted, fetched again

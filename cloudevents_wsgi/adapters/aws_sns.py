@@ -14,9 +14,11 @@ https://github.com/cloudevents/spec/blob/main/cloudevents/adapters/aws-sns.md:
 
 ==============  ==============================================================
 ``type``        ``com.amazonaws.sns.`` + ``Type`` (``Notification``...)
-``source``      the subscription ARN (``EventSubscriptionArn``, or the
-                ``x-amz-sns-subscription-arn`` header over HTTP), else
-                ``TopicArn``; always ``TopicArn`` for a SubscriptionConfirmation
+``source``      the subscription ARN of a Lambda record
+                (``EventSubscriptionArn``, AWS's own), else ``TopicArn``;
+                always ``TopicArn`` for a SubscriptionConfirmation and for a
+                bare document (over HTTP the ``x-amz-sns-subscription-arn``
+                header is not signed, so it never sets an attribute)
 ``id``          ``MessageId``
 ``subject``     ``Subject`` (left out when absent, null or empty; only on
                 notifications)
@@ -78,9 +80,8 @@ class SNSAdapter:
 
     def convert(self, payload: Any, message: Message) -> list[Converted]:
         if is_document(payload):
-            return self.convert_document(
-                payload, subscription_arn=message.header(SUBSCRIPTION_HEADER)
-            )
+            # Only signed fields: the subscription header is anyone's to send.
+            return self.convert_document(payload)
         converted: list[Converted] = []
         for index, record in enumerate(_aws.records(payload)):
             where = f"Records[{index}]"
