@@ -326,11 +326,11 @@ class CloudEventsMiddleware:
         env = dict(environ)
         if adapter is not None:
             env[keys.ADAPTER] = adapter
-        if self.mode == "binary" and not _is_event_format(item.event.get_datacontenttype()):
+        if self.mode == "binary":
+            # Structured where binary cannot carry the event as it is (data
+            # that is itself a CloudEvent, JSON data without a type...).
             keys.write_binary(env, item.event, body)
         else:
-            # Structured also when the data is itself a CloudEvent: in binary
-            # form its Content-Type would make the request read as that event.
             keys.write_structured(env, item.event)
         env[keys.CONTENT_MODE] = content_mode
         if item.native is not None:
@@ -622,12 +622,6 @@ def _header_name(key: str) -> str | None:
 
 # The adapter a provider's own header announces.
 _EXPECTED_ADAPTER: Final = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}
-
-
-def _is_event_format(content_type: str | None) -> bool:
-    return content_type is not None and content_type[:23].lower().startswith(
-        "application/cloudevents"
-    )
 
 
 def _is_json_type(content_type: str) -> bool:

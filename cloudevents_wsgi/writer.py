@@ -1,0 +1,301 @@
+"""Write CloudEvents as HTTP messages: the other half of :func:`~cloudevents_wsgi.from_http`.
+
+IO-free: an event in, a :class:`~cloudevents_wsgi.Message` (method, path,
+headers, body) out, for any HTTP client to send. What these functions write,
+:func:`cloudevents_wsgi.from_http` reads back as an equal event, and so does
+the cloudevents SDK's ``from_http_event``. It follows the HTTP protocol
+binding and the JSON event format:
+https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md
+https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md
+
+Binary content mode carries the data as the body and ``datacontenttype`` as
+the ``Content-Type``, and so cannot carry every event as it is. The reader
+decides the data's type from the ``Content-Type`` (JSON for ``*/json`` and
+``*/*+json``, text for ``text/*`` or a ``charset``, bytes otherwise; no body
+is no data), so an event is written in binary mode only when that rule gives
+its data back with the same type and value. Otherwise (JSON data without a
+``datacontenttype``, bytes under a JSON or text type, an empty string, data
+that is itself a CloudEvent: ``application/cloudevents+json``...) it is
+written in structured mode, which carries every event. Binary mode carries
+extension values as strings (HTTP binding section 3.1.3): an integer or
+boolean extension reads back as its canonical string.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import json.encoder
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote
+
+from . import spec
+from .errors import InvalidEventError
+from .message import Message, is_plain_header_value
+
+if TYPE_CHECKING:
+    from .event import CloudEvent
+
+__all__ = [
+    "BATCH_TYPE",
+    "STRUCTURED_TYPE",
+    "binary_data",
+    "binary_headers",
+    "encode_header_value",
+    "event_to_json",
+    "json_bytes",
+    "structured_body",
+    "to_http",
+    "to_http_batch",
+]
+
+STRUCTURED_TYPE: Final = "application/cloudevents+json"
+BATCH_TYPE: Final = "application/cloudevents-batch+json"
+_MODES: Final = ("binary", "structured")
+_NOT_JSON: Final[Any] = object()
+
+# Printable ASCII but space, '"' and '%' stays as it is (HTTP binding 3.1.3.2).
+_HEADER_SAFE: Final = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
+
+
+# -- the public writers --------------------------------------------------------------
+
+
+def to_http(
+    event: CloudEvent, *, mode: str = "binary", method: str = "POST", path: str = "/"
+) -> Message:
+    """The HTTP request that carries ``event``.
+
+    ``mode``
+        ``"binary"`` (default): the attributes as ``ce-*`` headers
+        (percent-encoded where the binding says), ``datacontenttype`` as
+        ``content-type``, the data as the body; an event that binary mode
+        cannot carry as it is (see the module docstring) is written in
+        structured mode instead. ``"structured"``: ``content-type:
+        application/cloudevents+json`` and the event in the JSON format,
+        bytes data as ``data_base64``.
+    ``method``, ``path``
+        of the message; ``POST`` (what the HTTP binding and the webhook spec
+        deliver with) to ``/`` by default. Header names are lower case.
+
+    Raises :class:`InvalidEventError` for data JSON cannot hold (a number
+    beyond a double, read from ``1e999``), and ``ValueError`` for an unknown
+    ``mode``.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    if mode == "binary":
+        body = binary_data(event)
+        if body is not None:
+            headers = {"ce-" + name: value for name, value in binary_headers(event)}
+            content_type = event.get_datacontenttype()
+            if content_type is not None:
+                headers["content-type"] = content_type
+            return Message(method, path, headers, body)
+    return Message(method, path, {"content-type": STRUCTURED_TYPE}, structured_body(event))
+
+
+def to_http_batch(
+    events: Iterable[CloudEvent], *, method: str = "POST", path: str = "/"
+) -> Message:
+    """The HTTP request that carries ``events`` in batched content mode.
+
+    ``content-type: application/cloudevents-batch+json`` and a JSON array of
+    the events in the JSON format (HTTP binding section 3.3); no events
+    give ``[]``. ``method`` and ``path`` as for :func:`to_http`. Raises
+    :class:`InvalidEventError` as :func:`to_http` does, naming the event's
+    index (``[2].data``).
+    """
+    parts = []
+    for index, event in enumerate(events):
+        try:
+            parts.append(structured_body(event))
+        except InvalidEventError as error:
+            raise error.within(f"[{index}].") from None
+    return Message(method, path, {"content-type": BATCH_TYPE}, b"[" + b",".join(parts) + b"]")
+
+
+# -- binary content mode ------------------------------------------------------------
+
+
+def encode_header_value(value: Any) -> str:
+    """An attribute's canonical string, percent-encoded for an HTTP header
+    (HTTP binding section 3.1.3.2: space, ``"``, ``%`` and all but printable
+    ASCII, as UTF-8 bytes)."""
+    if type(value) is str and is_plain_header_value(value):
+        return value  # nothing to encode: the usual case
+    text = spec.canonical_string(value)
+    if is_plain_header_value(text):
+        return text
+    return quote(text, safe=_HEADER_SAFE)
+
+
+def binary_headers(event: CloudEvent) -> list[tuple[str, str]]:
+    """(attribute name, header value) of every attribute but ``datacontenttype``
+    (the ``Content-Type``), in the event's order; ``time`` as it arrived when
+    it was RFC 3339 text in the usual spelling (nanoseconds kept)."""
+    pairs = []
+    for name, value in event._attributes.items():
+        if name == "datacontenttype":
+            continue
+        if name == "time":
+            text = event.time_text() or spec.format_timestamp(value)
+        elif type(value) is str and is_plain_header_value(value):
+            text = value  # encode_header_value's usual case, without the call
+        else:
+            text = encode_header_value(value)
+        pairs.append((name, text))
+    return pairs
+
+
+def binary_data(event: CloudEvent) -> bytes | None:
+    """The body of ``event`` in binary mode, or ``None`` when binary mode
+    cannot carry it as it is (then write it in structured mode).
+
+    The reader's rule, run backwards: JSON ``datacontenttype``: the data as
+    JSON in its ``charset``; ``text/*`` or a ``charset``: a non-empty string
+    in that charset; another type, or none: non-empty bytes. No data: no body.
+    """
+    data = event._data
+    content_type = event._attributes.get("datacontenttype")
+    if content_type is None:
+        if data is None:
+            return b""
+        if isinstance(data, (bytes, bytearray)) and data:
+            return bytes(data)
+        return None  # JSON or text without a type would read back as bytes
+    essence, params = spec.parse_media_type("datacontenttype", content_type)
+    if (
+        essence.startswith("application/cloudevents")  # would read as the event itself
+        or not content_type.isascii()
+        or content_type[0] in " \t"
+        or content_type[-1] in " \t"  # servers strip header values
+    ):
+        return None
+    if data is None:
+        return b""
+    charset = params.get("charset", "utf-8")
+    if spec.is_json(essence):
+        if isinstance(data, (bytes, bytearray)):
+            return None  # bytes under a JSON type would read back as JSON
+        return _in_charset(_json_text(data), charset, data)
+    if essence.startswith("text/") or "charset" in params:
+        if type(data) is not str or not data:
+            return None  # would read back as a string, or (empty) as no data
+        return _in_charset(data, charset)
+    if isinstance(data, (bytes, bytearray)) and data:
+        return bytes(data)
+    return None  # would read back as bytes, or (empty) as no data
+
+
+def _in_charset(text: str, charset: str, json_value: Any = _NOT_JSON) -> bytes | None:
+    """``text`` encoded so that it decodes back in ``charset``, or None.
+
+    JSON text (``json_value`` given) that the charset cannot hold is written
+    with ``\\uXXXX`` escapes instead: the same value, in ASCII.
+    """
+    try:
+        try:
+            if charset.lower() in ("utf-8", "utf8"):
+                return text.encode("utf-8")  # decodes back: no check needed
+            body = text.encode(charset)
+        except UnicodeEncodeError:
+            if json_value is _NOT_JSON:
+                return None  # text the charset cannot hold (or a lone surrogate)
+            text = _ASCII_JSON.encode(json_value)
+            body = text.encode(charset)
+        # A codec that is not a plain text encoding (idna, utf-7...): keep
+        # the body only if it decodes back to the same text.
+        return body if body.decode(charset) == text else None
+    except (LookupError, UnicodeError):
+        return None  # an unknown charset, or text it cannot carry
+
+
+# -- structured content mode (the JSON event format) --------------------------------
+
+
+def event_to_json(event: CloudEvent) -> dict[str, Any]:
+    """The event as a JSON-format object: attributes (``time`` and other
+    timestamps as RFC 3339 strings), then ``data`` or ``data_base64`` for bytes."""
+    obj = event.get_attributes()
+    for name, value in obj.items():
+        if isinstance(value, datetime):
+            obj[name] = spec.format_timestamp(value)
+    if "time" in obj:
+        obj["time"] = event.time_text()
+    data = event.get_data()
+    if isinstance(data, (bytes, bytearray)):
+        obj["data_base64"] = base64.b64encode(data).decode("ascii")
+    elif data is not None:
+        obj["data"] = data
+    return obj
+
+
+def structured_body(event: CloudEvent) -> bytes:
+    """The event in the JSON format, UTF-8 (``application/cloudevents+json``)."""
+    return json_bytes(event_to_json(event))
+
+
+def json_bytes(value: Any) -> bytes:
+    """``value`` as compact UTF-8 JSON; a string holding a lone surrogate (read
+    from a JSON ``"\\ud800"`` escape) is written as that escape. Raises
+    :class:`InvalidEventError` for infinity (a number beyond a double)."""
+    text = _json_text(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _ASCII_JSON.encode(value).encode("ascii")
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return encode_json(value)
+    except ValueError:
+        # JSON numbers beyond a double (1e999) decode as infinity, which JSON cannot hold.
+        raise InvalidEventError("data", "holds a number too large for JSON to write back") from None
+
+
+# -- the one JSON encoder ------------------------------------------------------------
+
+# allow_nan=False: infinity (from an overflowing number) is refused, not written.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# The same, escaping all but ASCII: for text UTF-8 cannot hold (lone surrogates).
+_ASCII_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+def _c_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder ``_JSON.encode`` builds on every call, built once, with
+    no cycle check; None where it cannot be (no C accelerator, or a signature
+    this code does not know, found out by the probe)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encode = make(
+            None, _JSON.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
+        )
+        probe = {"a": [1, -2.5, True, None, '\u00e9\n"', {}], "b": 10**20}
+        if "".join(encode(probe, 0)) != _JSON.encode(probe):
+            return None
+    except Exception:
+        return None
+    return encode  # type: ignore[no-any-return]
+
+
+_C_ENCODE: Final = _c_encoder()
+
+
+def encode_json(data: Any) -> str:
+    """``data`` as compact JSON text (non-ASCII kept, no NaN or infinity):
+    ``_JSON.encode(data)``, the same text or the same exception, faster."""
+    if _C_ENCODE is not None:
+        try:
+            return "".join(_C_ENCODE(data, 0))
+        except RecursionError:
+            # Without the cycle check a cycle recurses until it overflows:
+            # the checking encoder says what the verdict was (a cycle, or
+            # data truly nested too deep).
+            pass
+    return _JSON.encode(data)
