@@ -5,7 +5,9 @@ Every key the middleware or the Lambda shim writes is listed here.
 =================================  ===============================================
 ``cloudevent``                     the event (:class:`cloudevents_wsgi.CloudEvent`)
 ``cloudevents_wsgi.content_mode``  how it arrived: ``"binary"``, ``"structured"``,
-                                   ``"batch"``, or ``"native"`` (made by an adapter)
+                                   ``"batch"``, or ``"native"`` (made by an adapter);
+                                   a request holding it passes any further
+                                   middleware untouched
 ``cloudevents_wsgi.adapter``       the adapter that made it (``"aws.s3"``...)
 ``cloudevents_wsgi.native``        the native record or payload it was made from
 ``cloudevents_wsgi.record_id``     the outer batch record it came from (SQS
@@ -31,6 +33,11 @@ Every key the middleware or the Lambda shim writes is listed here.
                                    unset); structured: ``application/cloudevents+json``
 ``wsgi.input``, ``CONTENT_LENGTH``  the data (binary) or the event as JSON (structured)
 =================================  ===============================================
+
+The two forms are written by :mod:`cloudevents_wsgi.writer`: an event that
+binary form cannot carry as it is (JSON data without ``datacontenttype``,
+data that is itself a CloudEvent...) is put in structured form, so that the
+environ, parsed again by this middleware or by the SDK, gives the same event.
 """
 
 from __future__ import annotations

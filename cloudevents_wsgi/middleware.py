@@ -1,13 +1,18 @@
 """CloudEventsMiddleware: CloudEvents requests into any WSGI application.
 
-Wrap the application once. A request that carries a CloudEvent (binary,
-structured or batched content mode) reaches the app with the event at
-``environ["cloudevent"]`` and the environ rewritten into one standard form;
-a batch reaches it once per event. Invalid events are answered with a
-problem+json 400/413/415 and never reach the app. Every other request passes
-through untouched, its body unread.
+A request that carries a CloudEvent (binary, structured or batched content
+mode) reaches the app with the event at ``environ["cloudevent"]`` and the
+environ rewritten into one standard form; a batch reaches it once per event.
+Invalid events are answered with a problem+json 400/413/415 and never reach
+the app. Every other request passes through untouched, its body unread.
 
-Not for: producing events (use the cloudevents SDK), or apps that must see
+Wrapping is idempotent: a request that one middleware has handled (its
+environ holds ``cloudevents_wsgi.content_mode``) passes through any further
+one untouched, so an app wrapped twice (``app.wsgi_app`` wrapped, then the
+app served by ``cloudevents-wsgi serve`` or the Lambda shim) gets each event
+once, in the outer middleware's form and options.
+
+Not for: producing events (use :func:`cloudevents_wsgi.to_http`), or apps that must see
 the sender's raw request unchanged (the environ of an event is rewritten).
 """
 
@@ -229,6 +234,10 @@ class CloudEventsMiddleware:
         if method not in self.methods:
             if method == "OPTIONS" and "HTTP_WEBHOOK_REQUEST_ORIGIN" in environ:
                 return self._handshake(environ, start_response)
+            return self.app(environ, start_response)
+        if keys.CONTENT_MODE in environ:
+            # Already one event, handled by a middleware outside this one (a
+            # Flask app whose wsgi_app is wrapped, served wrapped again): as it is.
             return self.app(environ, start_response)
         content_type = environ.get("CONTENT_TYPE")
         try:
