@@ -136,7 +136,10 @@ class EventResult:
 # and the keys seen not to be one. Keys repeat from request to request (the
 # server's own, the headers clients send), so a scan of the environ mostly
 # looks keys up; the caches are bounded, as clients choose header names, and
-# a key not in them takes the test itself.
+# a key not in them takes the test itself. Hand-written, not lru_cache: the
+# scan tests each key with a set lookup inline, and skips the scan at C speed
+# when every key is known (``issuperset``); a cached call per key measured
+# 2.2 times slower (1.2 against 2.6 µs for a 26-key environ).
 _CE_ATTRIBUTES: dict[str, str] = {}
 _NOT_CE: set[str] = set()
 _KEYS_MAX: Final = 512

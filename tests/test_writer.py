@@ -362,3 +362,16 @@ def _json(data: bytes) -> Any:
         return json.loads(data)
     except ValueError:
         return data
+
+
+def test_the_readme_example_runs() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Writing events", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    request = namespace["request"]
+    assert request.get_method() == "POST"
+    assert from_http(namespace["message"]) == [namespace["event"], namespace["event"]]
