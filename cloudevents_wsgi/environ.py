@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any, Final
 
 from .event import CloudEvent
@@ -52,10 +51,10 @@ from .message import is_plain_header_value
 from .writer import (
     STRUCTURED_TYPE,
     binary_data,
-    binary_headers,
     encode_header_value,
     event_to_json,
     structured_body,
+    write_headers,
 )
 
 __all__ = [
@@ -201,17 +200,25 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     content_type = event._attributes.get("datacontenttype")
     if content_type is not None:
         environ["CONTENT_TYPE"] = content_type
-    for name, value in binary_headers(event):
-        environ[_header_key(name)] = value
+    write_headers(event, environ, _header_key)
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ[CLOUDEVENT] = event
 
 
-@lru_cache(maxsize=_KEYS_MAX)
-def _header_key(name: str) -> str:
-    """Attribute name -> environ key (names repeat; senders choose extensions)."""
-    return "HTTP_CE_" + name.upper()
+class _HeaderKeys(dict[str, str]):
+    """Attribute name -> environ key (``id``: ``HTTP_CE_ID``), kept as names
+    repeat; bounded, as senders choose extension names. A dict whose
+    ``__getitem__`` is the lookup: a C call where lru_cache's measured slower."""
+
+    def __missing__(self, name: str) -> str:
+        key = "HTTP_CE_" + name.upper()
+        if len(self) < _KEYS_MAX and len(name) <= _KEY_LENGTH_MAX:
+            self[name] = key
+        return key
+
+
+_header_key: Final = _HeaderKeys().__getitem__
 
 
 def normalise_binary(

@@ -28,6 +28,7 @@ import json
 import json.encoder
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
@@ -49,6 +50,7 @@ __all__ = [
     "structured_body",
     "to_http",
     "to_http_batch",
+    "write_headers",
 ]
 
 STRUCTURED_TYPE: Final = "application/cloudevents+json"
@@ -89,7 +91,7 @@ def to_http(
     if mode == "binary":
         body = binary_data(event)
         if body is not None:
-            headers = {"ce-" + name: value for name, value in binary_headers(event)}
+            headers = binary_headers(event)
             content_type = event.get_datacontenttype()
             if content_type is not None:
                 headers["content-type"] = content_type
@@ -132,22 +134,28 @@ def encode_header_value(value: Any) -> str:
     return quote(text, safe=_HEADER_SAFE)
 
 
-def binary_headers(event: CloudEvent) -> list[tuple[str, str]]:
-    """(attribute name, header value) of every attribute but ``datacontenttype``
-    (the ``Content-Type``), in the event's order; ``time`` as it arrived when
+def binary_headers(event: CloudEvent) -> dict[str, str]:
+    """The ``ce-*`` headers of ``event`` (lower-case names, values encoded):
+    every attribute but ``datacontenttype``, the ``Content-Type``."""
+    headers: dict[str, str] = {}
+    write_headers(event, headers, "ce-".__add__)
+    return headers
+
+
+def write_headers(event: CloudEvent, target: dict[str, Any], key: Callable[[str], str]) -> None:
+    """Set ``target[key(name)]`` to the header value of each attribute but
+    ``datacontenttype``, in the event's order: the binary-mode header writer,
+    for messages and environs alike. ``time`` is written as it arrived when
     it was RFC 3339 text in the usual spelling (nanoseconds kept)."""
-    pairs = []
     for name, value in event._attributes.items():
-        if name == "datacontenttype":
-            continue
-        if name == "time":
-            text = event.time_text() or spec.format_timestamp(value)
-        elif type(value) is str and is_plain_header_value(value):
-            text = value  # encode_header_value's usual case, without the call
-        else:
-            text = encode_header_value(value)
-        pairs.append((name, text))
-    return pairs
+        if type(value) is str and is_plain_header_value(value):
+            # encode_header_value's usual case, without the call
+            if name != "datacontenttype":
+                target[key(name)] = value
+        elif name == "time":
+            target[key(name)] = event.time_text() or spec.format_timestamp(value)
+        elif name != "datacontenttype":
+            target[key(name)] = encode_header_value(value)
 
 
 def binary_data(event: CloudEvent) -> bytes | None:
@@ -160,34 +168,63 @@ def binary_data(event: CloudEvent) -> bytes | None:
     """
     data = event._data
     content_type = event._attributes.get("datacontenttype")
-    if content_type is None:
+    kind, charset = _data_kind(content_type) if content_type is not None else _BYTES
+    if kind is _JSON_DATA:
+        if data is None:
+            return b""
+        if isinstance(data, (bytes, bytearray)):
+            return None  # bytes under a JSON type would read back as JSON
+        try:
+            text = encode_json(data)
+        except ValueError:
+            raise _too_large() from None
+        if charset is not None:
+            return _in_charset(text, charset, data)
+        try:
+            return text.encode("utf-8")  # the usual case
+        except UnicodeEncodeError:
+            return _ASCII_JSON.encode(data).encode("ascii")  # a lone surrogate
+    if kind is _BYTES_DATA:
         if data is None:
             return b""
         if isinstance(data, (bytes, bytearray)) and data:
             return bytes(data)
-        return None  # JSON or text without a type would read back as bytes
+        return None  # JSON or text would read back as bytes; b"" as no data
+    if kind is _TEXT_DATA:
+        if data is None:
+            return b""
+        if type(data) is not str or not data:
+            return None  # would read back as a string, or ("") as no data
+        return _in_charset(data, charset or "utf-8")
+    return None  # a Content-Type binary mode cannot carry
+
+
+_JSON_DATA: Final = "json"
+_TEXT_DATA: Final = "text"
+_BYTES_DATA: Final = "bytes"
+_BYTES: Final = (_BYTES_DATA, None)
+
+
+@lru_cache(maxsize=256)
+def _data_kind(content_type: str) -> tuple[str | None, str | None]:
+    """How the reader takes a body under ``content_type`` (json, text or
+    bytes, and the charset if one is named); (None, None) for a type binary
+    mode cannot carry: an event format (the request would read as that
+    event), non-ASCII, or white space at either end (servers strip it)."""
     essence, params = spec.parse_media_type("datacontenttype", content_type)
     if (
-        essence.startswith("application/cloudevents")  # would read as the event itself
+        essence.startswith("application/cloudevents")
         or not content_type.isascii()
         or content_type[0] in " \t"
-        or content_type[-1] in " \t"  # servers strip header values
+        or content_type[-1] in " \t"
     ):
-        return None
-    if data is None:
-        return b""
-    charset = params.get("charset", "utf-8")
+        return None, None
+    charset = params.get("charset")
     if spec.is_json(essence):
-        if isinstance(data, (bytes, bytearray)):
-            return None  # bytes under a JSON type would read back as JSON
-        return _in_charset(_json_text(data), charset, data)
-    if essence.startswith("text/") or "charset" in params:
-        if type(data) is not str or not data:
-            return None  # would read back as a string, or (empty) as no data
-        return _in_charset(data, charset)
-    if isinstance(data, (bytes, bytearray)) and data:
-        return bytes(data)
-    return None  # would read back as bytes, or (empty) as no data
+        return _JSON_DATA, charset
+    if essence.startswith("text/") or charset is not None:
+        return _TEXT_DATA, charset
+    return _BYTES_DATA, None
 
 
 def _in_charset(text: str, charset: str, json_value: Any = _NOT_JSON) -> bytes | None:
@@ -253,8 +290,12 @@ def _json_text(value: Any) -> str:
     try:
         return encode_json(value)
     except ValueError:
-        # JSON numbers beyond a double (1e999) decode as infinity, which JSON cannot hold.
-        raise InvalidEventError("data", "holds a number too large for JSON to write back") from None
+        raise _too_large() from None
+
+
+def _too_large() -> InvalidEventError:
+    # JSON numbers beyond a double (1e999) decode as infinity, which JSON cannot hold.
+    return InvalidEventError("data", "holds a number too large for JSON to write back")
 
 
 # -- the one JSON encoder ------------------------------------------------------------
