@@ -56,7 +56,6 @@ __all__ = [
 STRUCTURED_TYPE: Final = "application/cloudevents+json"
 BATCH_TYPE: Final = "application/cloudevents-batch+json"
 _MODES: Final = ("binary", "structured")
-_NOT_JSON: Final[Any] = object()
 
 # Printable ASCII but space, '"' and '%' stays as it is (HTTP binding 3.1.3.2).
 _HEADER_SAFE: Final = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
@@ -82,9 +81,11 @@ def to_http(
         of the message; ``POST`` (what the HTTP binding and the webhook spec
         deliver with) to ``/`` by default. Header names are lower case.
 
-    Raises :class:`InvalidEventError` for data JSON cannot hold (a number
-    beyond a double, read from ``1e999``), and ``ValueError`` for an unknown
-    ``mode``.
+    Raises :class:`InvalidEventError` naming ``data`` for data that no
+    UTF-8 JSON can hold (a number beyond a double, read from ``1e999``; a
+    string with a lone surrogate, read from a ``"\\ud800"`` escape): the
+    only events the receiver accepts that this cannot write. ``ValueError``
+    for an unknown ``mode``.
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
@@ -179,11 +180,11 @@ def binary_data(event: CloudEvent) -> bytes | None:
         except ValueError:
             raise _too_large() from None
         if charset is not None:
-            return _in_charset(text, charset, data)
+            return _in_charset(text, charset)
         try:
             return text.encode("utf-8")  # the usual case
-        except UnicodeEncodeError:
-            return _ASCII_JSON.encode(data).encode("ascii")  # a lone surrogate
+        except UnicodeEncodeError as exc:
+            raise _unwritable(exc) from None
     if kind is _BYTES_DATA:
         if data is None:
             return b""
@@ -227,27 +228,18 @@ def _data_kind(content_type: str) -> tuple[str | None, str | None]:
     return _BYTES_DATA, None
 
 
-def _in_charset(text: str, charset: str, json_value: Any = _NOT_JSON) -> bytes | None:
-    """``text`` encoded so that it decodes back in ``charset``, or None.
-
-    JSON text (``json_value`` given) that the charset cannot hold is written
-    with ``\\uXXXX`` escapes instead: the same value, in ASCII.
-    """
+def _in_charset(text: str, charset: str) -> bytes | None:
+    """``text`` encoded so that it decodes back in ``charset``, or None
+    (an unknown charset, text it cannot hold: write structured, UTF-8)."""
     try:
-        try:
-            if charset.lower() in ("utf-8", "utf8"):
-                return text.encode("utf-8")  # decodes back: no check needed
-            body = text.encode(charset)
-        except UnicodeEncodeError:
-            if json_value is _NOT_JSON:
-                return None  # text the charset cannot hold (or a lone surrogate)
-            text = _ASCII_JSON.encode(json_value)
-            body = text.encode(charset)
+        if charset.lower() in ("utf-8", "utf8"):
+            return text.encode("utf-8")  # decodes back: no check needed
+        body = text.encode(charset)
         # A codec that is not a plain text encoding (idna, utf-7...): keep
         # the body only if it decodes back to the same text.
         return body if body.decode(charset) == text else None
     except (LookupError, UnicodeError):
-        return None  # an unknown charset, or text it cannot carry
+        return None
 
 
 # -- structured content mode (the JSON event format) --------------------------------
@@ -276,14 +268,15 @@ def structured_body(event: CloudEvent) -> bytes:
 
 
 def json_bytes(value: Any) -> bytes:
-    """``value`` as compact UTF-8 JSON; a string holding a lone surrogate (read
-    from a JSON ``"\\ud800"`` escape) is written as that escape. Raises
-    :class:`InvalidEventError` for infinity (a number beyond a double)."""
+    """``value`` as compact UTF-8 JSON. Raises :class:`InvalidEventError`
+    naming ``data`` for infinity (a number beyond a double) and for a string
+    holding a lone surrogate (read from a JSON ``"\\ud800"`` escape), which
+    no UTF-8 text can hold."""
     text = _json_text(value)
     try:
         return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _ASCII_JSON.encode(value).encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise _unwritable(exc) from None
 
 
 def _json_text(value: Any) -> str:
@@ -291,6 +284,11 @@ def _json_text(value: Any) -> str:
         return encode_json(value)
     except ValueError:
         raise _too_large() from None
+
+
+def _unwritable(exc: UnicodeEncodeError) -> InvalidEventError:
+    character = exc.object[exc.start]
+    return InvalidEventError("data", f"holds U+{ord(character):04X}, which UTF-8 cannot encode")
 
 
 def _too_large() -> InvalidEventError:
@@ -302,8 +300,6 @@ def _too_large() -> InvalidEventError:
 
 # allow_nan=False: infinity (from an overflowing number) is refused, not written.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-# The same, escaping all but ASCII: for text UTF-8 cannot hold (lone surrogates).
-_ASCII_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 def _c_encoder() -> Callable[[Any, int], Any] | None:
