@@ -12,8 +12,9 @@ one untouched, so an app wrapped twice (``app.wsgi_app`` wrapped, then the
 app served by ``cloudevents-wsgi serve`` or the Lambda shim) gets each event
 once, in the outer middleware's form and options.
 
-Not for: producing events (use :func:`cloudevents_wsgi.to_http`), or apps that must see
-the sender's raw request unchanged (the environ of an event is rewritten).
+Not for: producing events (use :func:`cloudevents_wsgi.to_http`), or apps
+that must see the sender's raw request unchanged (the environ of an event is
+rewritten).
 """
 
 from __future__ import annotations

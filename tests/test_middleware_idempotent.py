@@ -223,3 +223,14 @@ def test_flask_example_through_make_lambda_handler(flask_example: Any) -> None:
     assert greeting == {"type": "com.example.greeting", "id": "e-1", "data": {"name": "Ishmael"}}
     assert s3_event["type"].startswith("com.amazonaws.s3.ObjectCreated")
     assert isinstance(s3_event["data"], dict)
+
+
+def test_an_sqs_batch_through_make_lambda_handler_reaches_the_flask_example_once_per_record(
+    flask_example: Any,
+) -> None:
+    batch = load_sample("sqs-batch")
+    answer = make_lambda_handler(flask_example.app)(batch, LocalContext())
+    assert answer == {"batchItemFailures": []}
+    assert [event["id"] for event in flask_example.received] == [
+        record["messageId"] for record in batch["Records"]
+    ]
