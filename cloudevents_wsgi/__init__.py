@@ -11,6 +11,7 @@ from .event import CloudEvent
 from .message import Message
 from .middleware import CloudEventsMiddleware
 from .receiver import from_http
+from .writer import to_http, to_http_batch
 
 __version__ = "0.1.0"
 
@@ -24,4 +25,6 @@ __all__ = [
     "PayloadTooLargeError",
     "UnsupportedFormatError",
     "from_http",
+    "to_http",
+    "to_http_batch",
 ]

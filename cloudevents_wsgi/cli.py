@@ -127,7 +127,9 @@ def _parser() -> argparse.ArgumentParser:
         "--mode",
         choices=("binary", "structured", "batch"),
         default="binary",
-        help="the CloudEvents HTTP content mode (default: binary)",
+        help="the CloudEvents HTTP content mode (default: binary; an event that binary "
+        "mode cannot carry as it is, such as JSON data without --datacontenttype from "
+        "--file, is sent structured)",
     )
     send.add_argument(
         "--file",
@@ -483,26 +485,14 @@ def _event(attributes: dict[str, Any], data: Any) -> CloudEvent:
 
 
 def _encode(events: list[CloudEvent], mode: str) -> tuple[dict[str, str], bytes]:
-    from .environ import event_to_json, write_binary
+    from .errors import InvalidEventError
+    from .writer import to_http, to_http_batch
 
-    if mode == "binary":
-        environ: dict[str, Any] = {}
-        write_binary(environ, events[0])
-        headers = {
-            "ce-" + key[8:].lower(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_CE_")
-        }
-        if "CONTENT_TYPE" in environ:
-            headers["Content-Type"] = environ["CONTENT_TYPE"]
-        return headers, environ["wsgi.input"].getvalue()
-    if mode == "structured":
-        body: Any = event_to_json(events[0])
-        content_type = "application/cloudevents+json"
-    else:
-        body = [event_to_json(e) for e in events]
-        content_type = "application/cloudevents-batch+json"
-    return {"Content-Type": content_type}, json.dumps(body, ensure_ascii=False).encode("utf-8")
+    try:
+        message = to_http_batch(events) if mode == "batch" else to_http(events[0], mode=mode)
+    except InvalidEventError as error:
+        raise UsageError(str(error)) from None
+    return dict(message.headers), message.body
 
 
 # -- convert ------------------------------------------------------------------------
@@ -511,9 +501,9 @@ def _encode(events: list[CloudEvent], mode: str) -> tuple[dict[str, str], bytes]
 def _convert(args: argparse.Namespace) -> int:
     from .aws_lambda import http_event_kind
     from .detect import find_adapter
-    from .environ import event_to_json
     from .errors import InvalidEventError
     from .message import Message
+    from .writer import event_to_json
 
     payload = _load_event(args.event)
     body = json.dumps(payload).encode()

@@ -1,14 +1,20 @@
 """CloudEventsMiddleware: CloudEvents requests into any WSGI application.
 
-Wrap the application once. A request that carries a CloudEvent (binary,
-structured or batched content mode) reaches the app with the event at
-``environ["cloudevent"]`` and the environ rewritten into one standard form;
-a batch reaches it once per event. Invalid events are answered with a
-problem+json 400/413/415 and never reach the app. Every other request passes
-through untouched, its body unread.
+A request that carries a CloudEvent (binary, structured or batched content
+mode) reaches the app with the event at ``environ["cloudevent"]`` and the
+environ rewritten into one standard form; a batch reaches it once per event.
+Invalid events are answered with a problem+json 400/413/415 and never reach
+the app. Every other request passes through untouched, its body unread.
 
-Not for: producing events (use the cloudevents SDK), or apps that must see
-the sender's raw request unchanged (the environ of an event is rewritten).
+Wrapping is idempotent: a request that one middleware has handled (its
+environ holds ``cloudevents_wsgi.content_mode``) passes through any further
+one untouched, so an app wrapped twice (``app.wsgi_app`` wrapped, then the
+app served by ``cloudevents-wsgi serve`` or the Lambda shim) gets each event
+once, in the outer middleware's form and options.
+
+Not for: producing events (use :func:`cloudevents_wsgi.to_http`), or apps
+that must see the sender's raw request unchanged (the environ of an event is
+rewritten).
 """
 
 from __future__ import annotations
@@ -266,6 +272,10 @@ class CloudEventsMiddleware:
                 if granted is not None:
                     return answer(granted, start_response)
             return self.app(environ, start_response)
+        if keys.CONTENT_MODE in environ:
+            # Already one event, handled by a middleware outside this one (a
+            # Flask app whose wsgi_app is wrapped, served wrapped again): as it is.
+            return self.app(environ, start_response)
         content_type = environ.get("CONTENT_TYPE")
         try:
             mode = content_mode(content_type, "HTTP_CE_SPECVERSION" in environ)
@@ -373,11 +383,11 @@ class CloudEventsMiddleware:
         env = dict(environ)
         if adapter is not None:
             env[keys.ADAPTER] = adapter
-        if self.mode == "binary" and not _is_event_format(item.event.get_datacontenttype()):
+        if self.mode == "binary":
+            # Structured where binary cannot carry the event as it is (data
+            # that is itself a CloudEvent, JSON data without a type...).
             keys.write_binary(env, item.event, body)
         else:
-            # Structured also when the data is itself a CloudEvent: in binary
-            # form its Content-Type would make the request read as that event.
             keys.write_structured(env, item.event)
         env[keys.CONTENT_MODE] = content_mode
         if item.native is not None:
@@ -618,12 +628,6 @@ def _header_name(key: str) -> str | None:
 
 # The adapter a provider's own header announces.
 _EXPECTED_ADAPTER: Final = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}
-
-
-def _is_event_format(content_type: str | None) -> bool:
-    return content_type is not None and content_type[:23].lower().startswith(
-        "application/cloudevents"
-    )
 
 
 class _Rejoined(io.RawIOBase):

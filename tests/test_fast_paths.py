@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cloudevents_wsgi import environ as keys
 from cloudevents_wsgi import event as event_module
-from cloudevents_wsgi import middleware, receiver
+from cloudevents_wsgi import middleware, receiver, writer
 from cloudevents_wsgi.adapters import _aws
 from cloudevents_wsgi.errors import InvalidEventError
 from cloudevents_wsgi.event import CloudEvent
@@ -63,14 +63,14 @@ JSON_VALUES = st.recursive(
 @SETTINGS
 @given(JSON_VALUES)
 def test_encode_json_is_the_encoder(value: Any) -> None:
-    assert outcome(keys._encode_json, value) == outcome(keys._JSON.encode, value)
+    assert outcome(writer.encode_json, value) == outcome(writer._JSON.encode, value)
 
 
 def test_encode_json_refuses_a_cycle_as_the_encoder_does() -> None:
     cycle: list[Any] = []
     cycle.append(cycle)
-    assert outcome(keys._encode_json, cycle) == outcome(keys._JSON.encode, cycle)
-    assert outcome(keys._encode_json, cycle)[1] is ValueError
+    assert outcome(writer.encode_json, cycle) == outcome(writer._JSON.encode, cycle)
+    assert outcome(writer.encode_json, cycle)[1] is ValueError
 
 
 # -- environ scans ---------------------------------------------------------------
@@ -353,4 +353,4 @@ def test_s3_test_event_predicate(payload: Any) -> None:
 def test_encoder_probe_found_the_c_encoder() -> None:
     # Where the C accelerator exists (CPython), the fast encoder is in use.
     if json.encoder.c_make_encoder is not None:
-        assert keys._C_ENCODE is not None
+        assert writer._C_ENCODE is not None
