@@ -84,7 +84,7 @@ DEFAULT_TTL: Final = 86400.0
 DEFAULT_CLAIM_TTL: Final = 900.0
 #: The environ key holding the key of the event a layer has claimed, so that a
 #: second idempotent layer around the same call does not claim it again.
-IDEMPOTENCY_KEY: Final = "cloudevents_wsgi.idempotency_key"
+IDEMPOTENCY_KEY: Final = "cloudevents_wsgi.idempotency"
 #: Seconds a sender is asked to wait before retrying an event being handled.
 RETRY_AFTER: Final = 5
 

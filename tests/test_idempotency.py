@@ -439,3 +439,27 @@ def _sqs(arn: str, *ids: str) -> dict[str, Any]:
             for message_id in ids
         ]
     }
+
+
+def test_a_users_own_store_needs_only_the_three_methods() -> None:
+    class DictStore:  # what the README shows, with no import from the package
+        def __init__(self) -> None:
+            self.entries: dict[str, int] = {}
+
+        def claim(self, key: str, ttl: float) -> int | None:
+            if key in self.entries:
+                return self.entries[key]
+            self.entries[key] = 0
+            return None
+
+        def complete(self, key: str, status: int, ttl: float) -> None:
+            self.entries[key] = status
+
+        def release(self, key: str) -> None:
+            if self.entries.get(key) == 0:
+                del self.entries[key]
+
+    app = Counter("202 Accepted")
+    middleware = CloudEventsMiddleware(app, idempotency=DictStore())
+    assert [post(middleware).status_code for _ in range(3)] == [202, 202, 202]
+    assert app.calls == ["e-1"]
