@@ -45,6 +45,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -52,6 +53,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from .environ import CLOUDEVENT
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     import sqlite3
@@ -139,8 +141,6 @@ def idempotent(
     at ``environ["cloudevent"]`` and passes every request without one straight
     to ``app``. ``ttl`` and ``claim_ttl`` are seconds.
     """
-    from .errors import ConfigurationError
-
     if isinstance(store, type) or not isinstance(store, IdempotencyStore):
         raise ConfigurationError(
             f"an idempotency store needs claim(), complete() and release(), not {store!r}"
@@ -330,8 +330,6 @@ class SQLiteStore:
     def __init__(
         self, path: str, *, table: str = "cloudevents_idempotency", timeout: float = 30.0
     ) -> None:
-        from .errors import ConfigurationError
-
         if not table.isidentifier() or not table.isascii():
             raise ConfigurationError(f"table must be a plain SQL identifier, not {table!r}")
         self.path = path
@@ -345,12 +343,15 @@ class SQLiteStore:
             )
 
     def _connection(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
+        # One per thread, and never one inherited through fork() (gunicorn's
+        # --preload): SQLite connections must not cross processes.
+        pid = os.getpid()
+        if getattr(self._local, "pid", None) != pid:
             import sqlite3
 
-            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            self._local.db = db
+            self._local.db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            self._local.pid = pid
+        db: sqlite3.Connection = self._local.db
         return db
 
     def _transaction(self) -> _Transaction:

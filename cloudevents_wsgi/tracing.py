@@ -79,7 +79,7 @@ def traced(app: WSGIApplication, tracer_provider: Any = None) -> WSGIApplication
         if _LAMBDA_CONTEXT in environ:
             xray = xray_span_context(os.environ.get("_X_AMZN_TRACE_ID", ""))
             if xray is not None:
-                links.append(Link(xray, {"aws.xray.trace_header": True}))
+                links.append(Link(xray))
         span = tracer.start_span(
             f"CloudEvents Process {event.get_type()}",
             context=_parent(environ, event),

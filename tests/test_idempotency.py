@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -463,3 +464,61 @@ def test_a_users_own_store_needs_only_the_three_methods() -> None:
     middleware = CloudEventsMiddleware(app, idempotency=DictStore())
     assert [post(middleware).status_code for _ in range(3)] == [202, 202, 202]
     assert app.calls == ["e-1"]
+
+
+SQLITE_FORK = """
+import os, sys
+from cloudevents_wsgi.idempotency import SQLiteStore
+
+store = SQLiteStore(sys.argv[1])  # opened before the fork, as gunicorn --preload does
+assert store.claim("before-fork", 60) is None
+pid = os.fork()
+if pid == 0:
+    won = store.claim("child", 60) is None and store.claim("before-fork", 60) == 0
+    os._exit(0 if won else 1)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, "the child could not use the store"
+assert store.claim("child", 60) == 0, "the parent sees the child's claim"
+print("ok")
+"""
+
+
+def test_sqlite_store_opened_before_a_fork_works_in_both_processes(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", SQLITE_FORK, str(tmp_path / "events.db")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (out.returncode, out.stdout.strip()) == (0, "ok"), out.stderr
+
+
+def test_an_unreachable_store_raises_and_the_app_is_not_called() -> None:
+    import redis
+
+    from .servers import free_port
+
+    app = Counter()
+    store = RedisStore.from_url(f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
+    with pytest.raises(redis.ConnectionError):
+        post(CloudEventsMiddleware(app, idempotency=store))
+    assert app.calls == []
+
+
+def test_a_store_failing_to_record_the_outcome_leaves_the_answer_and_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class ForgetfulStore(MemoryStore):
+        def complete(self, key: str, status: int, ttl: float) -> None:
+            raise OSError("disk full")
+
+    app = Counter()
+    with caplog.at_level(logging.ERROR, logger="cloudevents_wsgi"):
+        response = post(CloudEventsMiddleware(app, idempotency=ForgetfulStore()))
+    assert response.status_code == 201
+    assert "failed to record" in caplog.text
