@@ -15,9 +15,11 @@ calling the app again::
 For each event (every event of a batch separately), :func:`idempotent`:
 
 1. **claims** the event in the store, for ``claim_ttl`` seconds;
-2. if the claim is won, calls the app. A 2xx answer is **completed**: its status
-   is remembered for ``ttl`` seconds. A non-2xx answer or an exception
-   **releases** the claim, so that the sender's retry runs the app again;
+2. if the claim is won, calls the app and collects its whole answer. A 2xx
+   answer is **completed** (its status remembered for ``ttl`` seconds) before
+   it is sent, so that the sender cannot redeliver ahead of the record. A
+   non-2xx answer or an exception **releases** the claim, so that the sender's
+   retry runs the app again;
 3. if the event was completed before, answers with the first answer's status
    (``Idempotent-Replayed: true``, and ``{"duplicate": true}`` where the status
    allows a body) without calling the app;
@@ -48,12 +50,13 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from .environ import CLOUDEVENT
 from .errors import ConfigurationError
+from .middleware import _run_to_completion
 
 if TYPE_CHECKING:
     import sqlite3
@@ -160,9 +163,29 @@ def idempotent(
         if state is not None:
             return _answer_redelivery(state, start_response)
         environ[IDEMPOTENCY_KEY] = key
-        return _Recorded(app, environ, start_response, store, key, ttl)
+        # The whole answer first, so that its outcome is recorded before the
+        # sender can see it (and send the event again).
+        status, headers, chunks, exc_info = _run_to_completion(app, environ)
+        code = int(status[:3]) if status[:3].isdigit() else 500
+        _settle(store, key, code if exc_info is None and 200 <= code < 300 else None, ttl)
+        if exc_info is not None:
+            raise exc_info[1].with_traceback(exc_info[2])
+        start_response(status, headers)
+        return chunks
 
     return call
+
+
+def _settle(store: IdempotencyStore, key: str, status: int | None, ttl: float) -> None:
+    """Complete the claim with ``status``, or release it (``None``)."""
+    try:
+        if status is not None:
+            store.complete(key, status, ttl)
+        else:
+            store.release(key)
+    except Exception:
+        # The app has run; the claim expires by itself.
+        logger.exception("the idempotency store failed to record an event's outcome")
 
 
 def _answer_redelivery(state: int, start_response: StartResponse) -> list[bytes]:
@@ -207,71 +230,6 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-class _Recorded:
-    """The app's answer, streamed; at ``close()`` the claim is completed (2xx)
-    or released (anything else, or an exception on the way)."""
-
-    def __init__(
-        self,
-        app: WSGIApplication,
-        environ: WSGIEnvironment,
-        start_response: StartResponse,
-        store: IdempotencyStore,
-        key: str,
-        ttl: float,
-    ) -> None:
-        self.store, self.key, self.ttl = store, key, ttl
-        self.status: int | None = None
-        self.failed = False
-        self.settled = False
-
-        def recording_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], object]:
-            code = status[:3]
-            self.status = int(code) if code.isdigit() else 500
-            return start_response(status, headers, exc_info)
-
-        try:
-            self.iterable = app(environ, recording_start_response)
-        except BaseException:
-            self._settle(ok=False)
-            raise
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            yield from self.iterable
-        except BaseException:
-            self.failed = True
-            self._settle(ok=False)  # now: not every server closes an answer that raised
-            raise
-
-    def close(self) -> None:
-        try:
-            close = getattr(self.iterable, "close", None)
-            if close is not None:
-                close()
-        except BaseException:
-            self.failed = True
-            raise
-        finally:
-            status = self.status
-            self._settle(ok=not self.failed and status is not None and 200 <= status < 300)
-
-    def _settle(self, *, ok: bool) -> None:
-        if self.settled:
-            return
-        self.settled = True
-        try:
-            if ok and self.status is not None:
-                self.store.complete(self.key, self.status, self.ttl)
-            else:
-                self.store.release(self.key)
-        except Exception:
-            # The answer is already on its way; the claim expires by itself.
-            logger.exception("the idempotency store failed to record an event's outcome")
 
 
 # -- stores --------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_an_exception_while_streaming_the_answer_releases_the_claim() -> None:
     assert store.claim(event_key("tests/orders", "e-1"), 60) is None
 
 
-def test_the_outcome_is_recorded_when_the_answer_is_closed() -> None:
+def test_the_outcome_is_recorded_before_the_answer_is_returned() -> None:
     store = MemoryStore()
     closed: list[bool] = []
 
@@ -156,14 +156,10 @@ def test_the_outcome_is_recorded_when_the_answer_is_closed() -> None:
         return Answer()
 
     wrapped = idempotent(app, store)
-    environ = {"cloudevent": _event("e-9")}
-    answer = wrapped(environ, lambda status, headers, exc_info=None: None)
-    key = event_key("tests/orders", "e-9")
-    assert store.claim(key, 60) == IN_PROGRESS, "still a claim while the answer is open"
+    answer = wrapped({"cloudevent": _event("e-9")}, lambda status, headers, exc_info=None: None)
+    assert store.claim(event_key("tests/orders", "e-9"), 60) == 202
+    assert closed == [True], "the app's answer was closed"
     assert list(answer) == [b"ok"]
-    answer.close()  # type: ignore[attr-defined]
-    assert closed == [True]
-    assert store.claim(key, 60) == 202
 
 
 def test_each_event_of_a_batch_is_handled_at_most_once() -> None:
@@ -522,3 +518,46 @@ def test_a_store_failing_to_record_the_outcome_leaves_the_answer_and_logs(
         response = post(CloudEventsMiddleware(app, idempotency=ForgetfulStore()))
     assert response.status_code == 201
     assert "failed to record" in caplog.text
+
+
+# -- under a real gunicorn, several workers ------------------------------------------
+
+
+def test_gunicorn_workers_run_an_event_delivered_at_once_many_times_only_once(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("gunicorn")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .servers import request
+
+    calls = tmp_path / "calls.txt"
+    server = Server(
+        [
+            *(sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:{port}"),
+            *("--workers", "3", "--preload", "tests.idempotent_app:application"),
+        ],
+        cwd=ROOT,
+        env={
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "IDEMPOTENCY_DB": str(tmp_path / "events.db"),
+            "CALLS_FILE": str(calls),
+        },
+        log=tmp_path / "gunicorn.log",
+    )
+    event = {"specversion": "1.0", "id": "o-1", "source": "tests/orders", "type": "order.placed"}
+    body = json.dumps(event).encode()
+    headers = {"Content-Type": "application/cloudevents+json"}
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: request(server.url, "POST", body, headers), range(6)))
+        later = request(server.url, "POST", body, headers)
+    finally:
+        server.stop()
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}, statuses
+    assert all("Retry-After" in head for status, head, _ in answers if status == 409), (
+        "every 409 says when to retry"
+    )
+    assert later[0] == 201 and later[1].get("Idempotent-Replayed") == "true"
+    assert len(calls.read_text().splitlines()) == 1, calls.read_text()
