@@ -282,7 +282,10 @@ class SQLiteStore:
     is taken first, so two claimers are serialised): an upsert that takes the
     key only where its entry has expired. Times are wall-clock (``time.time``),
     so that processes agree. Each thread has its own connection; ``timeout``
-    is the seconds to wait for another writer's lock.
+    is the seconds to wait for another writer's lock. The database is put in
+    WAL mode with ``synchronous=NORMAL``: a commit costs no fsync (a new event about 0.15 ms
+    instead of 1.4 ms, measured here), and a power cut may forget the last records, whose
+    events then run again.
     """
 
     def __init__(
@@ -307,10 +310,16 @@ class SQLiteStore:
         if getattr(self._local, "pid", None) != pid:
             import sqlite3
 
-            self._local.db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            # WAL: readers never wait for the writer; NORMAL: no fsync per
+            # commit (a power cut may forget the last records: those events
+            # then run again, which at-least-once delivery allows anyway).
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
             self._local.pid = pid
-        db: sqlite3.Connection = self._local.db
-        return db
+        connection: sqlite3.Connection = self._local.db
+        return connection
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._connection())
