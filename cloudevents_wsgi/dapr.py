@@ -106,7 +106,7 @@ def answer(
         return middleware._receive(environ, start_response)
     content_type = environ.get("CONTENT_TYPE") or ""
     essence = content_type.split(";", 1)[0].strip().lower()
-    if essence in _ENVELOPE_TYPES:
+    if essence in _ENVELOPE_TYPES and "HTTP_CE_SPECVERSION" not in environ:
         envelope = _bulk_envelope(middleware, environ)
         if envelope is not None:
             return _bulk(middleware, environ, envelope, start_response)

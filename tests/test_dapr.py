@@ -187,7 +187,10 @@ def test_requests_that_are_not_events_pass_through() -> None:
     assert response.data == b'not an event: {"entries": "not a list"}'
 
 
-def test_bulk_subscribe_answers_a_status_per_entry(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("content_type", ["application/json", "application/cloudevents+json"])
+def test_bulk_subscribe_answers_a_status_per_entry(
+    caplog: pytest.LogCaptureFixture, content_type: str
+) -> None:
     app = Recorder()
     body = envelope(
         entry("a", dapr_event("1", data={"answer": "201 Created"})),
@@ -198,7 +201,7 @@ def test_bulk_subscribe_answers_a_status_per_entry(caplog: pytest.LogCaptureFixt
         {"event": dapr_event("6")},
     )
     with caplog.at_level(logging.WARNING, logger="cloudevents_wsgi"):
-        response = post_json(CloudEventsMiddleware(app, dapr=True), body, "application/json")
+        response = post_json(CloudEventsMiddleware(app, dapr=True), body, content_type)
     assert response.status_code == 200
     assert response.json == {
         "statuses": [
@@ -253,3 +256,16 @@ def test_bulk_with_idempotency_redeliveries_succeed_and_claims_are_retried() -> 
         "statuses": [{"entryId": "a2", "status": SUCCESS}, {"entryId": "b", "status": RETRY}]
     }
     assert app.calls == [("1", "a")]
+
+
+def test_a_binary_event_whose_data_looks_like_an_envelope_is_an_event() -> None:
+    app = Recorder()
+    data = json.dumps(envelope(entry("a", dapr_event("inner"))))
+    response = Client(CloudEventsMiddleware(app, dapr=True)).post(
+        "/orders",
+        data=data,
+        content_type="application/json",
+        headers={"ce-specversion": "1.0", "ce-id": "outer", "ce-source": "s", "ce-type": "t"},
+    )
+    assert response.json == {"status": SUCCESS}
+    assert app.calls == [("outer", None)]

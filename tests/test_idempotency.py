@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from cloudevents_wsgi import CloudEventsMiddleware, ConfigurationError
@@ -561,3 +563,42 @@ def test_gunicorn_workers_run_an_event_delivered_at_once_many_times_only_once(
     )
     assert later[0] == 201 and later[1].get("Idempotent-Replayed") == "true"
     assert len(calls.read_text().splitlines()) == 1, calls.read_text()
+
+
+@given(
+    deliveries=st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from([201, 204, 404, 500, "raise"])),
+        max_size=30,
+    )
+)
+def test_the_app_runs_for_a_delivery_exactly_when_no_earlier_one_succeeded(
+    deliveries: list[tuple[str, Any]],
+) -> None:
+    outcomes = iter([outcome for _, outcome in deliveries])
+    calls: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        calls.append(environ["cloudevent"].get_id())
+        outcome = next(outcomes)
+        if outcome == "raise":
+            raise RuntimeError("the app failed")
+        start_response(f"{outcome} X", [])
+        return []
+
+    middleware = CloudEventsMiddleware(app, idempotency=MemoryStore())
+    expected: list[str] = []
+    done: dict[str, int] = {}
+    for event_id, outcome in deliveries:
+        if event_id in done:
+            assert post(middleware, event_id).status_code == done[event_id]
+            next(outcomes)  # this delivery's outcome is never asked for
+            continue
+        expected.append(event_id)
+        if outcome == "raise":
+            with pytest.raises(RuntimeError):
+                post(middleware, event_id)
+        else:
+            assert post(middleware, event_id).status_code == outcome
+            if 200 <= outcome < 300:
+                done[event_id] = outcome
+    assert calls == expected

@@ -361,3 +361,21 @@ print(sorted(m for m in sys.modules if m.split(".")[0] == "opentelemetry"))
 def test_without_tracing_no_opentelemetry_module_is_imported() -> None:
     out = subprocess.run([sys.executable, "-c", LEAN], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+WITHOUT_OTEL = """
+import sys
+sys.modules["opentelemetry"] = None  # as if the otel extra were not installed
+from cloudevents_wsgi import CloudEventsMiddleware, ConfigurationError
+try:
+    CloudEventsMiddleware(lambda environ, start_response: [], tracing=True)
+except ConfigurationError as error:
+    print(error)
+"""
+
+
+def test_tracing_without_the_otel_extra_is_a_configuration_error() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", WITHOUT_OTEL], capture_output=True, text=True, check=True
+    )
+    assert "pip install 'cloudevents-wsgi[otel]'" in out.stdout
