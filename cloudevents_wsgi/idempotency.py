@@ -24,10 +24,10 @@ For each event (every event of a batch separately), :func:`idempotent`:
    (``Idempotent-Replayed: true``, and ``{"duplicate": true}`` where the status
    allows a body) without calling the app;
 4. if another worker holds the claim (the event is being handled now), answers
-   ``409 Conflict`` with ``Retry-After``: every sender this package reads
-   retries a 409 (Knative, Pub/Sub, Event Grid; Dapr through
-   :func:`cloudevents_wsgi.dapr.dapr_status`), and the Lambda shim reports it as
-   a failed batch record.
+   ``409 Conflict`` with ``Retry-After``: Knative, Pub/Sub and Event Grid
+   retry a 409 (Event Grid: https://learn.microsoft.com/azure/event-grid/delivery-and-retry),
+   Dapr through :func:`cloudevents_wsgi.dapr.dapr_status`, and the Lambda shim
+   reports it as a failed batch record.
 
 Choose ``claim_ttl`` longer than the app ever takes (the default, 900 s, is
 the longest a Lambda function runs): a claim whose holder died is free again
