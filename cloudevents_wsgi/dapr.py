@@ -14,14 +14,45 @@ subscriber's answer (https://docs.dapr.io/reference/api/pubsub_api/,
 Answering a 2xx with an explicit status makes the outcome of the app's answer
 plain to Dapr. :func:`dapr_status` maps the app's HTTP status onto Dapr's
 statuses, and :func:`dapr_response_body` writes the body to send with 200.
+
+Under ``CloudEventsMiddleware(app, dapr=True)``, :func:`answer` does this for
+every CloudEvents request: the app's answer becomes ``200 {"status": ...}``,
+and an event the receiver refuses (400, 413, 415) becomes ``200 {"status":
+"DROP"}`` (a 400 would make Dapr retry a message that can never succeed),
+logged with the field and the reason. A bulk delivery ("bulk subscribe",
+https://docs.dapr.io/reference/api/pubsub_api/, "Expected HTTP Response for
+Bulk Subscribe") is handled entry by entry.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Final
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
 
-__all__ = ["DROP", "RETRY", "STATUSES", "SUCCESS", "dapr_response_body", "dapr_status"]
+from ._json import load_json
+from .errors import InvalidEventError
+from .receiver import content_mode
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .middleware import CloudEventsMiddleware
+
+__all__ = [
+    "DROP",
+    "ENTRY_ID",
+    "RETRY",
+    "STATUSES",
+    "SUCCESS",
+    "answer",
+    "dapr_response_body",
+    "dapr_status",
+]
+
+logger = logging.getLogger("cloudevents_wsgi")
 
 SUCCESS: Final = "SUCCESS"
 RETRY: Final = "RETRY"
@@ -55,3 +86,156 @@ def dapr_response_body(status: str) -> bytes:
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
     return json.dumps({"status": status}).encode("ascii")
+
+
+#: The environ key holding the ``entryId`` of a bulk delivery's entry, in its call.
+ENTRY_ID: Final = "cloudevents_wsgi.dapr_entry_id"
+_STRUCTURED: Final = "application/cloudevents+json"
+# The content types a bulk envelope is looked for in (Dapr sends application/json).
+_ENVELOPE_TYPES: Final = ("application/json", _STRUCTURED)
+
+
+def answer(
+    middleware: CloudEventsMiddleware, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes]:
+    """Handle one request the way Dapr's pub/sub expects (see the module).
+
+    A request that is neither a CloudEvent nor a bulk envelope (Dapr's
+    ``GET /dapr/subscribe``, the app's own pages) goes to the middleware as it came.
+    """
+    if environ.get("REQUEST_METHOD", "GET") not in middleware.methods:
+        return middleware._receive(environ, start_response)
+    content_type = environ.get("CONTENT_TYPE") or ""
+    essence = content_type.split(";", 1)[0].strip().lower()
+    if essence in _ENVELOPE_TYPES and "HTTP_CE_SPECVERSION" not in environ:
+        envelope = _bulk_envelope(middleware, environ)
+        if envelope is not None:
+            return _bulk(middleware, environ, envelope, start_response)
+    try:
+        is_event = content_mode(content_type, "HTTP_CE_SPECVERSION" in environ) is not None
+    except InvalidEventError:
+        is_event = True  # an event format this receiver refuses: DROP below
+    if not is_event:
+        return middleware._receive(environ, start_response)
+    status = _status_of(middleware, environ)
+    body = dapr_response_body(status)
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def _status_of(middleware: CloudEventsMiddleware, environ: WSGIEnvironment) -> str:
+    """Dapr's status for the middleware's (and so the app's) answer to ``environ``."""
+    from .middleware import _run_to_completion
+
+    status_line, headers, chunks, _ = _run_to_completion(middleware._receive, dict(environ))
+    code = int(status_line[:3])
+    status = dapr_status(code)
+    if status == DROP:
+        field, reason = _problem_of(headers, chunks)
+        entry = environ.get(ENTRY_ID)
+        logger.warning(
+            "dapr: dropping a message answered %d%s: %s: %s",
+            code,
+            "" if entry is None else f" (bulk entry {entry!r})",
+            field,
+            reason,
+        )
+    return status
+
+
+def _problem_of(headers: list[tuple[str, str]], chunks: list[bytes]) -> tuple[str, str]:
+    """The field and reason of a problem+json answer (never its value)."""
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    if content_type.startswith("application/problem+json"):
+        try:
+            problem = json.loads(b"".join(chunks))
+            return str(problem.get("field", "-")), str(problem.get("reason", "-"))
+        except (ValueError, AttributeError):
+            pass
+    return "-", "the app refused it"
+
+
+def _bulk_envelope(
+    middleware: CloudEventsMiddleware, environ: WSGIEnvironment
+) -> dict[str, Any] | None:
+    """The bulk envelope the body holds, or None (the body is left readable)."""
+    raw_length = environ.get("CONTENT_LENGTH") or ""
+    if not raw_length.isdigit() or not 0 < int(raw_length) <= middleware.max_body_size:
+        return None
+    body: bytes = environ["wsgi.input"].read(int(raw_length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        envelope = load_json("body", body, max_depth=middleware.max_json_depth)
+    except InvalidEventError:
+        return None
+    if (
+        isinstance(envelope, dict)
+        and isinstance(envelope.get("entries"), list)
+        and "specversion" not in envelope
+    ):
+        return envelope
+    return None
+
+
+def _bulk(
+    middleware: CloudEventsMiddleware,
+    environ: WSGIEnvironment,
+    envelope: dict[str, Any],
+    start_response: StartResponse,
+) -> list[bytes]:
+    entries: list[Any] = envelope["entries"]
+    # Too many entries: every one is dropped, as a retry cannot succeed (and
+    # an entry left without a status would be retried).
+    too_many = len(entries) > middleware.max_batch_size
+    if too_many:
+        logger.warning(
+            "dapr: dropping a bulk message: entries: more than %d", middleware.max_batch_size
+        )
+    statuses = []
+    for index, entry in enumerate(entries):
+        entry_id = entry.get("entryId") if isinstance(entry, dict) else None
+        if not isinstance(entry_id, str):
+            # Dapr cannot be told about an entry without an id; it counts as RETRY.
+            logger.warning("dapr: bulk entry [%d]: entryId: is missing or not a string", index)
+            continue
+        status = DROP if too_many else _entry_status(middleware, environ, entry)
+        statuses.append({"entryId": entry_id, "status": status})
+    body = json.dumps({"statuses": statuses}).encode("utf-8")
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def _entry_status(
+    middleware: CloudEventsMiddleware, environ: WSGIEnvironment, entry: dict[str, Any]
+) -> str:
+    """One entry, handed to the middleware as a structured-mode request."""
+    entry_id = entry["entryId"]
+    content_type = entry.get("contentType")
+    event = entry.get("event")
+    if not (
+        isinstance(content_type, str)
+        and content_type.split(";", 1)[0].strip().lower() == _STRUCTURED
+        and isinstance(event, dict)
+    ):
+        # A raw payload (rawPayload subscriptions) is no CloudEvent: nothing
+        # this receiver can hand over, and a retry would not change that.
+        logger.warning(
+            "dapr: dropping bulk entry %r: contentType: is not %s", entry_id, _STRUCTURED
+        )
+        return DROP
+    body = json.dumps(event).encode("utf-8")
+    env = dict(environ)
+    env.update(
+        {
+            "CONTENT_TYPE": _STRUCTURED,
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            ENTRY_ID: entry_id,
+        }
+    )
+    env.pop("HTTP_CE_SPECVERSION", None)
+    return _status_of(middleware, env)

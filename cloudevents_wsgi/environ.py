@@ -28,6 +28,10 @@ Every key the middleware or the Lambda shim writes is listed here.
                                    Lambda event and context (Mangum's names)
 ``cloudevents_wsgi.pubsub_claims`` set by :mod:`cloudevents_wsgi.pubsub_auth`: the
                                    verified Pub/Sub push token's claims
+``cloudevents_wsgi.idempotency``   set by :mod:`cloudevents_wsgi.idempotency` while it
+                                   holds the event's claim: the store key
+``cloudevents_wsgi.dapr_entry_id`` set by :mod:`cloudevents_wsgi.dapr` for an entry of a
+                                   bulk delivery: its ``entryId``
 ``HTTP_CE_*``                      binary form: one key per attribute
 ``CONTENT_TYPE``                   binary form: ``datacontenttype`` (absent if
                                    unset); structured: ``application/cloudevents+json``

@@ -62,6 +62,8 @@ from .receiver import (
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from .idempotency import IdempotencyStore
+
 __all__ = ["CloudEventsMiddleware"]
 
 logger = logging.getLogger("cloudevents_wsgi")
@@ -152,7 +154,16 @@ class CloudEventsMiddleware:
     ``dapr``
         answer CloudEvents requests the way Dapr's pub/sub expects: always 200
         with ``{"status": "SUCCESS" | "RETRY" | "DROP"}`` from the app's status
-        (:func:`cloudevents_wsgi.dapr.dapr_status`).
+        (:func:`cloudevents_wsgi.dapr.dapr_status`), ``DROP`` for an event the
+        receiver refuses; bulk deliveries entry by entry (:mod:`cloudevents_wsgi.dapr`).
+    ``idempotency``
+        a store (:class:`cloudevents_wsgi.idempotency.IdempotencyStore`): the
+        app is called at most once per event ``source`` and ``id`` within a day
+        (:func:`cloudevents_wsgi.idempotency.idempotent`).
+    ``tracing``
+        ``True`` (the global tracer provider) or an OpenTelemetry
+        ``TracerProvider``: one span per event (:mod:`cloudevents_wsgi.tracing`,
+        the ``otel`` extra).
 
     The environ keys set are documented in :mod:`cloudevents_wsgi.environ`.
 
@@ -189,6 +200,8 @@ class CloudEventsMiddleware:
         eventgrid_secret_parameter: str = DEFAULT_EVENTGRID_SECRET_PARAMETER,
         dapr: bool = False,
         max_headers: int | _NotGiven = _NotGiven.NOT_GIVEN,
+        idempotency: IdempotencyStore | None = None,
+        tracing: bool | Any = False,
     ) -> None:
         if not callable(app):
             raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
@@ -245,7 +258,7 @@ class CloudEventsMiddleware:
             webhook_origins=webhook_origins,
             webhook_rate=webhook_rate,
         )
-        self.app = app
+        self.app = _wrap(app, idempotency, tracing)
         self.mode = mode
         self.adapters = tuple(adapters)
         self.native_over_http = self.origins.native_over_http
@@ -262,6 +275,13 @@ class CloudEventsMiddleware:
         self.methods = frozenset(m.upper() for m in methods)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.dapr:
+            from .dapr import answer
+
+            return answer(self, environ, start_response)
+        return self._receive(environ, start_response)
+
+    def _receive(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in self.methods:
             if method == "OPTIONS" and "HTTP_WEBHOOK_REQUEST_ORIGIN" in environ:
@@ -319,8 +339,6 @@ class CloudEventsMiddleware:
                 )
         except InvalidEventError as error:
             return _problem(error, start_response)
-        if self.dapr:
-            return self._dapr_answer(env, start_response)
         return self.app(env, start_response)
 
     # -- reading -------------------------------------------------------------
@@ -402,19 +420,6 @@ class CloudEventsMiddleware:
                     env["PATH_INFO"] = path
                     break
         return env
-
-    def _dapr_answer(
-        self, environ: dict[str, Any], start_response: StartResponse
-    ) -> Iterable[bytes]:
-        """Dapr's contract: always 200, the outcome in ``{"status": ...}``."""
-        from .dapr import dapr_response_body, dapr_status
-
-        status, _, _, _ = _run_to_completion(self.app, environ)
-        body = dapr_response_body(dapr_status(int(status[:3])))
-        start_response(
-            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        )
-        return [body]
 
     # -- native provider events ----------------------------------------------------
 
@@ -588,6 +593,28 @@ class CloudEventsMiddleware:
             start_response(answer[0], answer[1])
             return answer[2]
         return _json_answer(first_failure or "200 OK", {"results": outcomes}, start_response)
+
+
+def _wrap(app: WSGIApplication, idempotency: Any, tracing: Any) -> WSGIApplication:
+    """``app`` inside the per-event layers chosen: tracing outside idempotency,
+    so that a redelivery answered from the store has its span too."""
+    if idempotency is not None:
+        from .idempotency import idempotent
+
+        app = idempotent(app, idempotency)
+    if tracing is not False:
+        if tracing is not True and not callable(getattr(tracing, "get_tracer", None)):
+            raise ConfigurationError(
+                f"tracing must be True, False or an OpenTelemetry TracerProvider, not {tracing!r}"
+            )
+        try:
+            from .tracing import traced
+        except ImportError as exc:
+            raise ConfigurationError(
+                "tracing needs OpenTelemetry: pip install 'cloudevents-wsgi[otel]'"
+            ) from exc
+        app = traced(app, None if tracing is True else tracing)
+    return app
 
 
 def _headers(environ: WSGIEnvironment) -> dict[str, str]:
