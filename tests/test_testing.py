@@ -414,6 +414,7 @@ def loaded_at_start():
 PLUGIN_TESTS = """
 import pytest
 
+from cloudevents_wsgi.router import EventRouter
 from cloudevents_wsgi import CloudEventsMiddleware
 from cloudevents_wsgi.testing import binary, lambda_event
 
