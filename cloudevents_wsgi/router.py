@@ -77,6 +77,8 @@ class EventRouter:
 
         if not patterns:
             raise ConfigurationError("on() needs at least one event type pattern")
+        if data is not None:
+            check_model(data)
         return register
 
     def add(self, pattern: str, handler: EventHandler, *, data: type[Any] | None = None) -> None:
