@@ -293,3 +293,46 @@ def test_pyramid_request_method_gives_the_event(pyramid_app: Any) -> None:
     response = client.post("/events", data=DATA, headers=HEADERS)
     assert response.get_json() == "com.amazonaws.s3.ObjectCreated:Put"
     assert client.get("/events").get_json() is None
+
+
+# -- why a request carries no event ----------------------------------------------------------
+
+
+def _reason_through(app_wrapped: bool, request: Any) -> str:
+    from cloudevents_wsgi.router import EventRouter
+    from cloudevents_wsgi.testing import EventClient
+
+    router = EventRouter()
+    app = CloudEventsMiddleware(router) if app_wrapped else router
+    response = EventClient(app).send(request)
+    assert response.status == 404
+    assert response.json()["field"] == "cloudevent"
+    return cast(str, response.json()["reason"])
+
+
+@pytest.mark.parametrize(
+    ("wrapped", "request_kind", "cause"),
+    [
+        pytest.param(True, "get", "a GET request has none", id="method"),
+        pytest.param(True, "no-specversion", "has ce- headers but no ce-specversion", id="spec"),
+        pytest.param(True, "json", "content type (application/json) is not", id="content-type"),
+        pytest.param(False, "binary", "no CloudEventsMiddleware read it", id="no-mw-binary"),
+        pytest.param(False, "structured", "no CloudEventsMiddleware read it", id="no-mw-struct"),
+    ],
+)
+def test_no_event_reason_names_the_actual_cause(
+    wrapped: bool, request_kind: str, cause: str
+) -> None:
+    from cloudevents_wsgi.testing import EventRequest, binary, structured
+
+    requests = {
+        "get": binary(type="t", method="GET"),
+        "no-specversion": EventRequest("POST", "/", {"ce-id": "1", "ce-type": "t"}, b""),
+        "json": EventRequest("POST", "/", {"Content-Type": "application/json"}, b"{}"),
+        "binary": binary(type="t"),
+        "structured": structured(type="t"),
+    }
+    reason = _reason_through(wrapped, requests[request_kind])
+    assert cause in reason
+    if cause != "no CloudEventsMiddleware read it":
+        assert "no CloudEventsMiddleware read it" not in reason
