@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .environ import CLOUDEVENT
 from .errors import ConfigurationError, InvalidEventError
 from .event import CloudEvent
-from .typed import DATA, check_model, validate_data
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -78,6 +77,8 @@ class EventRouter:
         if not patterns:
             raise ConfigurationError("on() needs at least one event type pattern")
         if data is not None:
+            from .typed import check_model  # only with typed data: it imports dataclasses
+
             check_model(data)
         return register
 
@@ -90,6 +91,8 @@ class EventRouter:
         if not callable(handler):
             raise ConfigurationError(f"a handler must be callable, not {handler!r}")
         if data is not None:
+            from .typed import check_model
+
             check_model(data)
         self.routes.append((pattern, handler))
         self._models.append(data)
@@ -124,6 +127,8 @@ class EventRouter:
             )
         handler, model = self.routes[index][1], self._models[index]
         if model is not None:
+            from .typed import DATA, validate_data
+
             try:
                 environ[DATA] = validate_data(event, model)
             except InvalidEventError as error:

@@ -269,6 +269,35 @@ def test_webob_request_has_the_event() -> None:
     assert client.get("/").data == b"none"
 
 
+@pytest.mark.parametrize("framework", ["werkzeug", "webob"])
+def test_typed_accessors_give_the_event_and_its_data_or_say_why_not(framework: str) -> None:
+    import importlib
+    from dataclasses import dataclass
+
+    @dataclass
+    class Size:
+        size: int
+
+    module = importlib.import_module(f"cloudevents_wsgi.contrib.{framework}")
+    got: list[Any] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        request = module.CloudEventRequest(environ)
+        try:
+            got.append(module.get_cloudevent(request).get_id())
+            got.append(module.cloudevent_data(request, Size))
+        except LookupError as error:
+            got.append(str(error))
+        start_response("204 No Content", [])
+        return []
+
+    client = Client(CloudEventsMiddleware(app))
+    client.post("/", data='{"size": 3}', headers=HEADERS)
+    client.get("/")
+    assert got[:2] == ["b-1", Size(3)]
+    assert "a GET request has none" in got[2]
+
+
 @pytest.fixture
 def pyramid_app() -> Iterator[Any]:
     pytest.importorskip("pyramid")

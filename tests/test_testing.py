@@ -346,6 +346,14 @@ out["plain_batch"] = [r.status_code, json.loads(r.content)["field"]]
 r = client.get("/hook")
 out["get"] = [r.status_code, json.loads(r.content)["reason"]]
 out["calls"] = calls
+
+
+class StructuredClient(Client):
+    middleware_options = {"mode": "structured"}
+
+
+r = StructuredClient().send(binary(type="t", id="5", path="/hook"))
+out["structured"] = [r.status_code, r.wsgi_request.META["CONTENT_TYPE"]]
 print(json.dumps(out))
 """
 
@@ -370,12 +378,18 @@ def test_django_client_sends_events_through_the_middleware(
     assert django_results["refused"] == [400, "time", "application/problem+json"]
 
 
+def test_django_client_subclass_gives_the_middleware_its_options(
+    django_results: dict[str, Any],
+) -> None:
+    assert django_results["structured"] == [200, "application/cloudevents+json"]
+
+
 def test_django_client_batch_calls_the_view_once_per_event(django_results: dict[str, Any]) -> None:
     assert django_results["batch"] == [
         503,
         {"results": [{"id": "2", "status": 200}, {"id": "3", "status": 503}]},
     ]
-    assert django_results["calls"] == ["1", "2", "3"]
+    assert django_results["calls"] == ["1", "2", "3", "5"]  # "5": the structured client
 
 
 def test_django_plain_client_batch_is_refused_naming_the_middleware(

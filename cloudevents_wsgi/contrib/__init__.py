@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from ..environ import CLOUDEVENT
 from ..errors import ConfigurationError, InvalidEventError
 from ..event import CloudEvent
-from ..typed import DATA, check_model, validate_data
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -114,6 +113,8 @@ def _type_patterns(types: Iterable[str] | None) -> tuple[str, ...] | None:
 
 def _checked_model(model: Any) -> Any:
     if model is not None:
+        from ..typed import check_model  # only with typed data: it imports dataclasses
+
         check_model(model)
     return model
 
@@ -131,5 +132,7 @@ def _require(environ: Any, patterns: tuple[str, ...] | None, model: Any) -> Clou
             event.get_type(),
         )
     if model is not None:
+        from ..typed import DATA, validate_data
+
         environ[DATA] = validate_data(event, model)
     return event

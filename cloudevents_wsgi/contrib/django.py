@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, overload
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -122,7 +122,7 @@ def cloudevent_required(
                 return check(request) or await view(request, *args, **kwargs)
 
             async_wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # what csrf_exempt sets
-            return markcoroutinefunction(async_wrapper)  # type: ignore[return-value]
+            return async_wrapper  # type: ignore[return-value]
 
         @wraps(view)
         def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:

@@ -42,14 +42,22 @@ __all__ = ["Client"]
 
 class Client(DjangoClient):
     """``django.test.Client`` whose requests pass through
-    ``CloudEventsMiddleware(**middleware_options)`` (the options your
-    ``wsgi.py`` gives it) before Django's handler."""
+    ``CloudEventsMiddleware(**middleware_options)`` before Django's handler.
+
+    Give it the options your ``wsgi.py`` gives the middleware: as the
+    ``middleware_options`` argument, or as the class attribute of a subclass
+    (for ``client_class``, which Django builds without arguments).
+    """
+
+    middleware_options: Mapping[str, Any] = {}
 
     def __init__(
         self, *args: Any, middleware_options: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.handler = _ThroughMiddleware(self.handler, middleware_options or {})  # type: ignore[assignment]
+        if middleware_options is not None:
+            self.middleware_options = middleware_options
+        self.handler = _ThroughMiddleware(self.handler, self.middleware_options)  # type: ignore[assignment]
 
     def send(self, request: EventRequest, **extra: Any) -> Any:
         """Send a request made by :mod:`cloudevents_wsgi.testing` (``binary``,
