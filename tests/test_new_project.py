@@ -249,7 +249,9 @@ django_settings_module = "mysite.settings"
 
 
 def run(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(cwd)])}
+    # This checkout and the project first; then what the caller's path holds.
+    path = [str(ROOT), str(cwd), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(kwargs.pop("env", {}))
     return subprocess.run(

@@ -25,7 +25,7 @@ as any Django test does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse, HttpResponseBase
@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["Client"]
 
 
-class Client(DjangoClient):
+# The ignores: Django's types come from django-stubs where it is installed
+# (the test extra), and are Any where it is not.
+class Client(DjangoClient):  # type: ignore[misc, unused-ignore]
     """``django.test.Client`` whose requests pass through
     ``CloudEventsMiddleware(**middleware_options)`` before Django's handler.
 
@@ -57,7 +59,8 @@ class Client(DjangoClient):
         super().__init__(*args, **kwargs)
         if middleware_options is not None:
             self.middleware_options = middleware_options
-        self.handler = _ThroughMiddleware(self.handler, self.middleware_options)  # type: ignore[assignment]
+        client: Any = self  # the handler's declared type is Django's own handler class
+        client.handler = _ThroughMiddleware(client.handler, self.middleware_options)
 
     def send(self, request: EventRequest, **extra: Any) -> Any:
         """Send a request made by :mod:`cloudevents_wsgi.testing` (``binary``,
@@ -119,5 +122,6 @@ class _ThroughMiddleware:
         for name, value in headers:
             response[name] = value
         last = self._responses[-1][0] if self._responses else None
-        response.wsgi_request = getattr(last, "wsgi_request", None) or WSGIRequest(environ)  # type: ignore[attr-defined]
+        request = getattr(last, "wsgi_request", None) or WSGIRequest(environ)
+        cast(Any, response).wsgi_request = request  # what Django's handler sets
         return response
