@@ -66,8 +66,8 @@ def no_event_reason(environ: WSGIEnvironment | Mapping[str, Any]) -> str:
     if "HTTP_CE_SPECVERSION" in environ or essence.startswith("application/cloudevents"):
         return (
             "the request is a CloudEvent but no CloudEventsMiddleware read it: wrap the WSGI "
-            "application in CloudEventsMiddleware (in wsgi.py), and in tests send events "
-            "through it (cloudevents_wsgi.testing)"
+            "application in CloudEventsMiddleware (in wsgi.py), and send test requests to the "
+            "wrapped application (cloudevents_wsgi.testing)"
         )
     if any(key.startswith("HTTP_CE_") for key in environ):
         return (
