@@ -16,7 +16,9 @@ failing field as a path into the data (``data.s3.object.size``,
   object with no member that is not a field, every field without a default,
   and, for fields annotated with a simple type (``str``, ``int``, ``float``,
   ``bool``, ``None``, ``list[...]``, ``dict[str, ...]``, ``X | None``, a
-  nested dataclass), a value of that type; other annotations are not checked.
+  nested dataclass), a value of that type; other annotations, and names that
+  cannot be resolved (a class defined inside a function, annotated as a
+  string), are not checked.
   Hand-written because the standard library has no validator for dataclasses.
 
 pydantic is imported only when a pydantic model is given.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import types
 import typing
 from collections.abc import Mapping
@@ -135,7 +138,7 @@ _SIMPLE: Final[dict[type, str]] = {
 def _build(model: type, value: Any, field: str) -> Any:
     if not isinstance(value, dict):
         raise InvalidEventError(field, f"is not a JSON object, so it cannot be a {model.__name__}")
-    hints = typing.get_type_hints(model)
+    hints = _hints(model)
     fields = {f.name: f for f in dataclasses.fields(model) if f.init}
     for name in value:
         if name not in fields:
@@ -148,6 +151,28 @@ def _build(model: type, value: Any, field: str) -> Any:
             continue
         arguments[name] = _check(hints.get(name, Any), value[name], f"{field}.{name}")
     return model(**arguments)
+
+
+def _hints(model: type) -> dict[str, Any]:
+    """The fields' annotations, resolved; where one names something that
+    cannot be resolved (a class defined inside a function), the others, each
+    resolved as ``typing.get_type_hints`` does (evaluated in the module)."""
+    try:
+        return typing.get_type_hints(model)
+    except (NameError, TypeError):
+        pass
+    module = sys.modules.get(model.__module__)
+    namespace = dict(vars(module)) if module is not None else {}
+    hints = {}
+    for spec in dataclasses.fields(model):
+        annotation = spec.type
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace, {model.__name__: model})
+            except Exception:
+                continue  # not checked
+        hints[spec.name] = annotation
+    return hints
 
 
 def _check(annotation: Any, value: Any, field: str) -> Any:

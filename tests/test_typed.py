@@ -169,3 +169,15 @@ def test_flask_decorator_with_data() -> None:
     no_event = client.send(binary(type="t", path="/orders", headers={"ce-specversion": ""}))
     assert no_event.status == 400
     assert no_event.json()["field"] in ("ce-specversion", "specversion")
+
+
+def test_an_annotation_that_cannot_be_resolved_is_not_checked() -> None:
+    @dataclass
+    class Local:
+        inner: Unresolvable  # type: ignore[name-defined]  # noqa: F821
+        count: int = 0
+
+    assert validate_data(ce({"inner": {"a": 1}, "count": 2}), Local) == Local({"a": 1}, 2)
+    with pytest.raises(Invalid) as caught:
+        validate_data(ce({"inner": 1, "count": "2"}), Local)
+    assert caught.value.field == "data.count"
