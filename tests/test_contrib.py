@@ -235,6 +235,27 @@ def test_flask_request_has_the_event() -> None:
     assert client.post("/events", data=DATA, content_type="application/json").get_json() is None
 
 
+def test_flask_decorator_takes_async_views_and_names_the_missing_event() -> None:
+    from flask import Flask
+
+    from cloudevents_wsgi.contrib.flask import cloudevent_required, get_cloudevent
+
+    app = Flask(__name__)
+    app.wsgi_app = CloudEventsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+
+    @app.post("/events")
+    @cloudevent_required(types=["com.amazonaws.s3.*"])
+    async def events() -> Any:
+        return {"id": get_cloudevent().get_id()}
+
+    client = Client(app)
+    assert client.post("/events", data=DATA, headers=HEADERS).get_json() == {"id": "b-1"}
+    missing = client.post("/events", data=DATA, content_type="application/json")
+    assert missing.status_code == 400
+    assert missing.get_json()["field"] == "cloudevent"
+    assert "content type (application/json)" in missing.get_json()["reason"]
+
+
 def test_werkzeug_request_has_the_event() -> None:
     from werkzeug.wrappers import Response
 
