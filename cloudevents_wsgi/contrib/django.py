@@ -119,14 +119,18 @@ def cloudevent_required(
 
             @wraps(view)
             async def async_wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-                return check(request) or await view(request, *args, **kwargs)
+                problem = check(request)
+                if problem is not None:
+                    return problem
+                return await view(request, *args, **kwargs)
 
             async_wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # what csrf_exempt sets
             return async_wrapper  # type: ignore[return-value]
 
         @wraps(view)
         def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-            return check(request) or view(request, *args, **kwargs)
+            problem = check(request)
+            return view(request, *args, **kwargs) if problem is None else problem
 
         return cast(View, csrf_exempt(wrapper))
 
@@ -156,7 +160,8 @@ def _decorate_class(cls: type, check: Callable[[Any], HttpResponse | None]) -> t
 
         @wraps(dispatch)
         def checked(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-            return check(request) or dispatch(self, request, *args, **kwargs)
+            problem = check(request)
+            return dispatch(self, request, *args, **kwargs) if problem is None else problem
 
     checked.csrf_exempt = True  # type: ignore[attr-defined]  # as_view() copies it to the view
     cls.dispatch = checked  # type: ignore[attr-defined]
