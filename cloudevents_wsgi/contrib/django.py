@@ -18,8 +18,9 @@ other ways: the Lambda shim, SNS signatures, a token); every other view keeps
 the check.
 
 The decorator takes function views and class-based views, sync or ``async``
-(decorate the class, or the function ``as_view()`` returns), under WSGI and
-ASGI. Under ASGI no WSGI middleware runs: the decorator then reads a
+(decorate the class, or the function ``as_view()`` returns; Django's
+``method_decorator`` on ``dispatch`` cannot tell an async view and works for
+sync views only), under WSGI and ASGI. Under ASGI no WSGI middleware runs: the decorator then reads a
 CloudEvent sent over HTTP (binary or structured content mode) from the
 request itself, with the same checks; native provider events and batches
 still need the middleware (``wsgi.py``, or the Lambda shim).
