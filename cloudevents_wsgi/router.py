@@ -21,7 +21,14 @@ the Lambda shim, which adds the middleware). Patterns are ``fnmatch`` globs,
 compared with case; the first pattern registered that matches wins, whatever
 registered after it. An event no pattern matches is answered ``404`` with a
 problem+json body naming its ``type``. A request that carries no event goes to
-``fallback`` (any WSGI app), or is answered ``404`` when there is none.
+``fallback`` (any WSGI app), or is answered ``404`` when there is none, with
+the reason (its method, a missing ``ce-specversion``, no middleware...).
+
+Typed data: ``@router.on("com.example.order.*", data=Order)`` (a pydantic
+model or a dataclass, see :mod:`cloudevents_wsgi.typed`) validates the data
+before the handler runs: data that does not fit is answered ``400`` naming
+the field (``data.items[0].sku``); the handler finds the ``Order`` with
+``data_of(environ, Order)`` (or ``environ["cloudevents_wsgi.data"]``).
 """
 
 from __future__ import annotations
@@ -33,13 +40,15 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .environ import CLOUDEVENT
-from .errors import ConfigurationError
+from .errors import ConfigurationError, InvalidEventError
 from .event import CloudEvent
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["EventHandler", "EventRouter"]
+
+_PROBLEM_TYPE = "application/problem+json"
 
 #: ``handler(event, environ)``: ``None`` (204), an HTTP status, or a JSON value (200).
 EventHandler = Callable[[CloudEvent, "WSGIEnvironment"], Any]
@@ -54,32 +63,49 @@ class EventRouter:
             raise ConfigurationError(f"fallback must be a WSGI application, not {fallback!r}")
         self.fallback = fallback
         self.routes: list[tuple[str, EventHandler]] = []
+        self._models: list[type[Any] | None] = []  # data model of each route
 
-    def on(self, *patterns: str) -> Callable[[Handler], Handler]:
-        """Register the decorated function for events whose type matches a pattern."""
+    def on(self, *patterns: str, data: type[Any] | None = None) -> Callable[[Handler], Handler]:
+        """Register the decorated function for events whose type matches a
+        pattern (``data``: validate the data into this model first)."""
 
         def register(handler: Handler) -> Handler:
             for pattern in patterns:
-                self.add(pattern, handler)
+                self.add(pattern, handler, data=data)
             return handler
 
         if not patterns:
             raise ConfigurationError("on() needs at least one event type pattern")
+        if data is not None:
+            from .typed import check_model  # only with typed data: it imports dataclasses
+
+            check_model(data)
         return register
 
-    def add(self, pattern: str, handler: EventHandler) -> None:
-        """Register ``handler`` for events whose type matches ``pattern``."""
+    def add(self, pattern: str, handler: EventHandler, *, data: type[Any] | None = None) -> None:
+        """Register ``handler`` for events whose type matches ``pattern``;
+        ``data``, a pydantic model or a dataclass, validates the event's data
+        first. Raises :class:`ConfigurationError` for a bad argument."""
         if not isinstance(pattern, str) or not pattern:
             raise ConfigurationError(f"a pattern must be a non-empty string, not {pattern!r}")
         if not callable(handler):
             raise ConfigurationError(f"a handler must be callable, not {handler!r}")
+        if data is not None:
+            from .typed import check_model
+
+            check_model(data)
         self.routes.append((pattern, handler))
+        self._models.append(data)
 
     def handler_for(self, event_type: str) -> EventHandler | None:
         """The handler events of this type go to, or ``None``."""
-        for pattern, handler in self.routes:
+        index = self._route_for(event_type)
+        return None if index is None else self.routes[index][1]
+
+    def _route_for(self, event_type: str) -> int | None:
+        for index, (pattern, _) in enumerate(self.routes):
             if fnmatchcase(event_type, pattern):
-                return handler
+                return index
         return None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -87,14 +113,11 @@ class EventRouter:
         if not isinstance(event, CloudEvent):
             if self.fallback is not None:
                 return self.fallback(environ, start_response)
-            return _problem(
-                start_response,
-                404,
-                "cloudevent",
-                "this endpoint takes CloudEvents and the request carries none",
-            )
-        handler = self.handler_for(event.get_type())
-        if handler is None:
+            from .contrib import no_event_reason
+
+            return _problem(start_response, 404, "cloudevent", no_event_reason(environ))
+        index = self._route_for(event.get_type())
+        if index is None:
             return _problem(
                 start_response,
                 404,
@@ -102,6 +125,14 @@ class EventRouter:
                 "no handler is registered for this event type",
                 event.get_type(),
             )
+        handler, model = self.routes[index][1], self._models[index]
+        if model is not None:
+            from .typed import DATA, validate_data
+
+            try:
+                environ[DATA] = validate_data(event, model)
+            except InvalidEventError as error:
+                return _json(start_response, error.status, error.problem(), _PROBLEM_TYPE)
         result = handler(event, environ)
         if result is None:
             start_response("204 No Content", [])
@@ -135,7 +166,7 @@ def _problem(
     }
     if value is not None:
         problem["value"] = repr(value)
-    return _json(start_response, status, problem, "application/problem+json")
+    return _json(start_response, status, problem, _PROBLEM_TYPE)
 
 
 def _json(start_response: StartResponse, status: int, obj: Any, content_type: str) -> list[bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -65,3 +66,25 @@ def summary(converted: Any) -> tuple[Any, ...]:
         event.get_datacontenttype(),
         converted.record_id,
     )
+
+
+def plugin_path(folder: Path) -> str:
+    """A PYTHONPATH under which pytest finds this checkout's package and its
+    ``pytest11`` entry point as ``pip install .`` would declare it: a
+    ``.dist-info`` in ``folder`` whose entry points are setup.cfg's."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    points = config["options.entry_points"]
+    info = folder / "cloudevents_wsgi-0.1.0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: cloudevents-wsgi\nVersion: 0.1.0\n"
+    )
+    sections = []
+    for group, lines in points.items():
+        entries = [line.strip() for line in lines.strip().splitlines()]
+        sections.append(f"[{group}]\n" + "\n".join(entries) + "\n")
+    (info / "entry_points.txt").write_text("\n".join(sections))
+    return os.pathsep.join([str(ROOT), str(folder)])

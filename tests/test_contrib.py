@@ -179,15 +179,22 @@ def test_django_other_type_is_a_400_problem_naming_type(django_results: dict[str
     }
 
 
-@pytest.mark.parametrize("case", ["no_event", "get"])
+@pytest.mark.parametrize(
+    ("case", "cause"),
+    [
+        # Issue 12: the reason names the actual cause, not always the middleware.
+        ("no_event", "content type (application/json) is not application/cloudevents+json"),
+        ("get", "a GET request has none"),
+    ],
+)
 def test_django_request_without_event_is_a_400_problem_naming_cloudevent(
-    django_results: dict[str, Any], case: str
+    django_results: dict[str, Any], case: str, cause: str
 ) -> None:
     result = django_results[case]
     assert result["status"] == 400
     assert result["content_type"] == "application/problem+json"
     assert result["body"]["field"] == "cloudevent"
-    assert "CloudEventsMiddleware" in result["body"]["reason"]
+    assert cause in result["body"]["reason"]
 
 
 def test_django_decorated_views_are_csrf_exempt_and_others_are_not(
@@ -228,6 +235,27 @@ def test_flask_request_has_the_event() -> None:
     assert client.post("/events", data=DATA, content_type="application/json").get_json() is None
 
 
+def test_flask_decorator_takes_async_views_and_names_the_missing_event() -> None:
+    from flask import Flask
+
+    from cloudevents_wsgi.contrib.flask import cloudevent_required, get_cloudevent
+
+    app = Flask(__name__)
+    app.wsgi_app = CloudEventsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+
+    @app.post("/events")
+    @cloudevent_required(types=["com.amazonaws.s3.*"])
+    async def events() -> Any:
+        return {"id": get_cloudevent().get_id()}
+
+    client = Client(app)
+    assert client.post("/events", data=DATA, headers=HEADERS).get_json() == {"id": "b-1"}
+    missing = client.post("/events", data=DATA, content_type="application/json")
+    assert missing.status_code == 400
+    assert missing.get_json()["field"] == "cloudevent"
+    assert "content type (application/json)" in missing.get_json()["reason"]
+
+
 def test_werkzeug_request_has_the_event() -> None:
     from werkzeug.wrappers import Response
 
@@ -262,6 +290,35 @@ def test_webob_request_has_the_event() -> None:
     assert client.get("/").data == b"none"
 
 
+@pytest.mark.parametrize("framework", ["werkzeug", "webob"])
+def test_typed_accessors_give_the_event_and_its_data_or_say_why_not(framework: str) -> None:
+    import importlib
+    from dataclasses import dataclass
+
+    @dataclass
+    class Size:
+        size: int
+
+    module = importlib.import_module(f"cloudevents_wsgi.contrib.{framework}")
+    got: list[Any] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        request = module.CloudEventRequest(environ)
+        try:
+            got.append(module.get_cloudevent(request).get_id())
+            got.append(module.cloudevent_data(request, Size))
+        except LookupError as error:
+            got.append(str(error))
+        start_response("204 No Content", [])
+        return []
+
+    client = Client(CloudEventsMiddleware(app))
+    client.post("/", data='{"size": 3}', headers=HEADERS)
+    client.get("/")
+    assert got[:2] == ["b-1", Size(3)]
+    assert "a GET request has none" in got[2]
+
+
 @pytest.fixture
 def pyramid_app() -> Iterator[Any]:
     pytest.importorskip("pyramid")
@@ -286,3 +343,46 @@ def test_pyramid_request_method_gives_the_event(pyramid_app: Any) -> None:
     response = client.post("/events", data=DATA, headers=HEADERS)
     assert response.get_json() == "com.amazonaws.s3.ObjectCreated:Put"
     assert client.get("/events").get_json() is None
+
+
+# -- why a request carries no event ----------------------------------------------------------
+
+
+def _reason_through(app_wrapped: bool, request: Any) -> str:
+    from cloudevents_wsgi.router import EventRouter
+    from cloudevents_wsgi.testing import EventClient
+
+    router = EventRouter()
+    app = CloudEventsMiddleware(router) if app_wrapped else router
+    response = EventClient(app).send(request)
+    assert response.status == 404
+    assert response.json()["field"] == "cloudevent"
+    return cast(str, response.json()["reason"])
+
+
+@pytest.mark.parametrize(
+    ("wrapped", "request_kind", "cause"),
+    [
+        pytest.param(True, "get", "a GET request has none", id="method"),
+        pytest.param(True, "no-specversion", "has ce- headers but no ce-specversion", id="spec"),
+        pytest.param(True, "json", "content type (application/json) is not", id="content-type"),
+        pytest.param(False, "binary", "no CloudEventsMiddleware read it", id="no-mw-binary"),
+        pytest.param(False, "structured", "no CloudEventsMiddleware read it", id="no-mw-struct"),
+    ],
+)
+def test_no_event_reason_names_the_actual_cause(
+    wrapped: bool, request_kind: str, cause: str
+) -> None:
+    from cloudevents_wsgi.testing import EventRequest, binary, structured
+
+    requests = {
+        "get": binary(type="t", method="GET"),
+        "no-specversion": EventRequest("POST", "/", {"ce-id": "1", "ce-type": "t"}, b""),
+        "json": EventRequest("POST", "/", {"Content-Type": "application/json"}, b"{}"),
+        "binary": binary(type="t"),
+        "structured": structured(type="t"),
+    }
+    reason = _reason_through(wrapped, requests[request_kind])
+    assert cause in reason
+    if cause != "no CloudEventsMiddleware read it":
+        assert "no CloudEventsMiddleware read it" not in reason

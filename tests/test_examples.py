@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
+from .conftest import plugin_path
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,6 +57,64 @@ def test_books_quickstart_runs(tmp_path: Path) -> None:
         ("books/moby-dick.epub", "Moby Dick", 1048576)
     ]
     assert "added books/moby-dick.epub (1048576 bytes)" in out.stderr
+
+
+def test_books_quickstart_prints_the_same_on_a_second_run(tmp_path: Path) -> None:
+    # Without BOOKS_DATABASE, as a new user runs it: the database is the example's
+    # own file (not one shared in the system's temporary folder), and the
+    # Quickstart starts it afresh, so a second run prints what the README shows.
+    quickstart = quickstart_commands()[0].split(INSTALL, 1)[1]
+    scripts = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        "PATH": scripts + os.pathsep + os.environ.get("PATH", ""),
+        "TMPDIR": str(tmp_path),
+    }
+    env.pop("BOOKS_DATABASE", None)
+    outputs = []
+    for _ in range(2):
+        out = subprocess.run(
+            ["bash", "-c", quickstart],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        assert "added books/moby-dick.epub (1048576 bytes)" in out.stderr
+        created, listed = out.stdout.split("\n}\n", 1)
+        assert json.loads(created + "}")["statusCode"] == 201
+        books = json.loads(listed)["books"]
+        outputs.append([(b["id"], b["key"], b["title"], b["size"]) for b in books])
+    assert outputs == [[(1, "books/moby-dick.epub", "Moby Dick", 1048576)]] * 2
+    assert (ROOT / "examples" / "books" / "books.sqlite3").is_file()
+    assert not list(tmp_path.iterdir())  # nothing in the temporary folder
+
+
+def readme_testing_example() -> str:
+    """The first Python block under the README's Testing heading."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("\n## Testing\n") :]
+    block = section[section.index("```python\n") + 10 :]
+    return block[: block.index("```")]
+
+
+def test_readme_testing_example_runs_as_written(tmp_path: Path) -> None:
+    example = readme_testing_example()
+    assert example.startswith("# test_events.py\n")
+    (tmp_path / "test_events.py").write_text(example)
+    env = {**os.environ, "PYTHONPATH": plugin_path(tmp_path / "site")}
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 passed" in out.stdout
 
 
 def test_flask_and_plain_wsgi_examples_take_events(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,35 +4,71 @@ Wrap the project's WSGI application in
 :class:`~cloudevents_wsgi.CloudEventsMiddleware` (in ``wsgi.py``); the event is
 then at ``request.META["cloudevent"]``. Decorate the views that take events::
 
-    from cloudevents_wsgi.contrib.django import cloudevent_required
+    from cloudevents_wsgi.contrib.django import cloudevent_required, get_cloudevent
 
     @cloudevent_required(types=["com.amazonaws.s3.ObjectCreated:*"])
     def book_uploaded(request):
-        event = request.cloudevent  # the same object as request.META["cloudevent"]
+        event = get_cloudevent(request)  # typed; also request.META["cloudevent"]
         ...
 
-Events are not sent from a browser form, so the view is exempt from Django's
-CSRF check (the sender authenticates in other ways: the Lambda shim, SNS
-signatures, a token); every other view keeps it.
+A view needs the decorator (or ``csrf_exempt``) because Django's CSRF check
+refuses a ``POST`` without a CSRF token with ``403``: events are not sent from
+a browser form, so the decorated view is exempt (the sender authenticates in
+other ways: the Lambda shim, SNS signatures, a token); every other view keeps
+the check.
+
+The decorator takes function views and class-based views, sync or ``async``
+(decorate the class, or the function ``as_view()`` returns; Django's
+``method_decorator`` on ``dispatch`` cannot tell an async view and works for
+sync views only), under WSGI and ASGI. Under ASGI no WSGI middleware runs:
+the decorator then reads a CloudEvent sent over HTTP (binary or structured content mode) from the
+request itself, with the same checks; native provider events and batches
+still need the middleware (``wsgi.py``, or the Lambda shim).
+
+Tests: :class:`cloudevents_wsgi.testing.django.Client` is Django's test client
+sending its requests through the middleware.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from fnmatch import fnmatchcase
 from functools import wraps
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
-from django.http import HttpResponse
+from asgiref.sync import iscoroutinefunction
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from ..environ import CLOUDEVENT
-from ..errors import ConfigurationError, InvalidEventError
+from ..environ import CLOUDEVENT, CONTENT_MODE
+from ..errors import InvalidEventError, UnsupportedFormatError
 from ..event import CloudEvent
+from ..message import Message
+from ..receiver import check_depth, from_http
+from ..typed import data_of
+from . import _checked_model, _require, _type_patterns
+from . import get_cloudevent as _get
 
-__all__ = ["cloudevent_required"]
+__all__ = ["cloudevent_data", "cloudevent_required", "get_cloudevent"]
 
 View = TypeVar("View", bound=Callable[..., Any])
+T = TypeVar("T")
+_BATCH_TYPE = "application/cloudevents-batch+json"
+
+
+def get_cloudevent(request: HttpRequest) -> CloudEvent:
+    """The request's CloudEvent; raises :class:`LookupError` saying why there
+    is none (the method, a missing ``ce-specversion``, no middleware...)."""
+    return _get(request.META)
+
+
+def cloudevent_data(request: HttpRequest, model: type[T]) -> T:
+    """The event's data as ``model`` (a pydantic model or a dataclass).
+
+    Validated once by ``@cloudevent_required(data=model)``, or now; raises
+    :class:`~cloudevents_wsgi.InvalidEventError` (400, naming the field) for
+    data that does not fit, :class:`LookupError` for a request without an event.
+    """
+    return data_of(request.META, model)
 
 
 @overload
@@ -40,63 +76,126 @@ def cloudevent_required(view: View, /) -> View: ...
 
 
 @overload
-def cloudevent_required(*, types: Iterable[str] | None = None) -> Callable[[View], View]: ...
+def cloudevent_required(
+    *, types: Iterable[str] | None = None, data: type[Any] | None = None
+) -> Callable[[View], View]: ...
 
 
 def cloudevent_required(
-    view: View | None = None, /, *, types: Iterable[str] | None = None
+    view: View | None = None,
+    /,
+    *,
+    types: Iterable[str] | None = None,
+    data: type[Any] | None = None,
 ) -> View | Callable[[View], View]:
     """Require a CloudEvent (of one of ``types``, glob patterns) in the request.
 
     Usable bare (``@cloudevent_required``) or with options
-    (``@cloudevent_required(types=["com.example.*"])``). A request without an
-    event, or with an event of another type, is answered ``400`` with an
-    ``application/problem+json`` body naming the field (``cloudevent`` or
-    ``type``) and the view is not called. The view finds the event at
-    ``request.cloudevent`` and ``request.META["cloudevent"]``, and is exempt
-    from the CSRF check.
+    (``@cloudevent_required(types=["com.example.*"], data=Order)``), on a
+    function view or a class-based view, sync or ``async``. A request without
+    an event, with an event of another type, or (with ``data``, a pydantic
+    model or a dataclass) with data that does not fit the model, is answered
+    ``400`` with an ``application/problem+json`` body naming the field
+    (``cloudevent``, ``type``, ``data.<path>``) and the view is not called.
+    The view finds the event at ``request.cloudevent``,
+    ``request.META["cloudevent"]`` and :func:`get_cloudevent`, the validated
+    data at :func:`cloudevent_data`; it is exempt from the CSRF check.
+    Raises :class:`~cloudevents_wsgi.ConfigurationError` for bad options.
     """
-    patterns: tuple[str, ...] | None = None
-    if types is not None:
-        if isinstance(types, str):
-            raise ConfigurationError(f"types must be a collection of patterns, not {types!r}")
-        patterns = tuple(types)
-        if not patterns or not all(isinstance(p, str) and p for p in patterns):
-            raise ConfigurationError(
-                f"types must be non-empty strings (glob patterns), not {patterns!r}"
-            )
+    patterns = _type_patterns(types)
+    model = _checked_model(data)
+
+    def check(request: Any) -> HttpResponse | None:
+        try:
+            _read_without_middleware(request)
+            request.cloudevent = _require(request.META, patterns, model)
+        except InvalidEventError as error:
+            return _problem(error)
+        return None
 
     def decorate(view: View) -> View:
+        if isinstance(view, type):
+            return _decorate_class(view, check)  # type: ignore[return-value]
+        if iscoroutinefunction(view):
+
+            @wraps(view)
+            async def async_wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+                problem = check(request)
+                if problem is not None:
+                    return problem
+                return await view(request, *args, **kwargs)
+
+            async_wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # what csrf_exempt sets
+            return async_wrapper  # type: ignore[return-value]
+
         @wraps(view)
         def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-            event = request.META.get(CLOUDEVENT)
-            if not isinstance(event, CloudEvent):
-                return _problem(
-                    InvalidEventError(
-                        "cloudevent",
-                        "the request carries no CloudEvent (is the WSGI application "
-                        "wrapped in CloudEventsMiddleware?)",
-                    )
-                )
-            if patterns is not None and not any(fnmatchcase(event.get_type(), p) for p in patterns):
-                return _problem(
-                    InvalidEventError(
-                        "type",
-                        f"is not an event type this endpoint accepts ({', '.join(patterns)})",
-                        event.get_type(),
-                    )
-                )
-            request.cloudevent = event
-            return view(request, *args, **kwargs)
+            problem = check(request)
+            return view(request, *args, **kwargs) if problem is None else problem
 
-        return csrf_exempt(wrapper)  # type: ignore[no-any-return]
+        return cast(View, csrf_exempt(wrapper))
 
     if view is not None:
         return decorate(view)
     return decorate
 
 
-def _problem(error: InvalidEventError) -> Any:
+def _decorate_class(cls: type, check: Callable[[Any], HttpResponse | None]) -> type:
+    """A class-based view whose ``dispatch`` checks first (in place, as
+    Django's ``method_decorator(..., name="dispatch")`` does)."""
+    dispatch = cls.dispatch  # type: ignore[attr-defined]
+    if getattr(cls, "view_is_async", False):
+        # dispatch() of an async view returns the handler's coroutine.
+        @wraps(dispatch)
+        def checked(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            problem = check(request)
+            if problem is None:
+                return dispatch(self, request, *args, **kwargs)
+
+            async def answer() -> HttpResponse:
+                return problem
+
+            return answer()
+
+    else:
+
+        @wraps(dispatch)
+        def checked(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            problem = check(request)
+            return dispatch(self, request, *args, **kwargs) if problem is None else problem
+
+    checked.csrf_exempt = True  # type: ignore[attr-defined]  # as_view() copies it to the view
+    cls.dispatch = checked  # type: ignore[attr-defined]
+    return cls
+
+
+def _read_without_middleware(request: Any) -> None:
+    """Where no middleware ran (ASGI), read a CloudEvent sent over HTTP from
+    the request itself into ``request.META["cloudevent"]``."""
+    meta = request.META
+    if CLOUDEVENT in meta or request.method not in ("POST", "PUT", "PATCH"):
+        return
+    content_type = meta.get("CONTENT_TYPE") or ""
+    structured = content_type.lower().startswith("application/cloudevents")
+    if not structured and "HTTP_CE_SPECVERSION" not in meta:
+        return
+    if content_type.partition(";")[0].strip().lower() == _BATCH_TYPE:
+        raise UnsupportedFormatError(
+            "content-type",
+            "a batch of events is read only by CloudEventsMiddleware (wsgi.py), "
+            "which calls the view once per event",
+            content_type,
+        )
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    body = request.body
+    check_depth("body", body)
+    events = from_http(Message(request.method, request.path, headers, body))
+    if events:
+        meta[CLOUDEVENT] = events[0]
+        meta[CONTENT_MODE] = "structured" if structured else "binary"
+
+
+def _problem(error: InvalidEventError) -> HttpResponse:
     return HttpResponse(
         error.problem_json(), status=error.status, content_type="application/problem+json"
     )

@@ -3,8 +3,9 @@
 Environment variables:
 
 ``BOOKS_DATABASE``
-    the SQLite file (default: ``books.sqlite3`` in the system's temporary
-    folder, which is also the only writable place on Lambda). It is created,
+    the SQLite file (default: ``books.sqlite3`` beside this file, ignored by
+    git, so that each checkout has its own; on Lambda, where only ``/tmp``
+    is writable, ``books.sqlite3`` in the temporary folder). It is created,
     with its tables, when the app first starts.
 ``BOOKS_SECRET_KEY``
     Django's SECRET_KEY; the default is for trying the example only.
@@ -42,7 +43,12 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("BOOKS_DATABASE")
-        or os.path.join(tempfile.gettempdir(), "books.sqlite3"),
+        or os.path.join(
+            tempfile.gettempdir()
+            if "AWS_LAMBDA_FUNCTION_NAME" in os.environ  # set by the Lambda runtime
+            else os.path.dirname(os.path.abspath(__file__)),
+            "books.sqlite3",
+        ),
         # Several gunicorn workers share the file: wait for a lock rather
         # than fail with "database is locked". The timeout alone is not
         # enough: a transaction that starts as a reader and then writes
