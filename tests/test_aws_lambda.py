@@ -31,7 +31,8 @@ from cloudevents_wsgi.aws_lambda import (
     load_app,
     make_lambda_handler,
 )
-from cloudevents_wsgi.environ import RESULTS, ROUTES, TRUSTED, EventResult
+from cloudevents_wsgi.delivery import EventResult, LambdaDelivery
+from cloudevents_wsgi.environ import LAMBDA_DELIVERY
 
 from .conftest import FIXTURES, fixture_params, fixture_paths, load_fixture, require_fixture
 
@@ -824,8 +825,7 @@ def test_http_sample_environ_follows_pep_3333(path: Path) -> None:
             value.encode("latin-1")  # "bytes as latin-1" strings
     assert environ["aws.event"] is event
     assert environ["aws.context"] is CONTEXT
-    assert TRUSTED not in environ
-    assert RESULTS not in environ
+    assert LAMBDA_DELIVERY not in environ
 
 
 @pytest.mark.parametrize(
@@ -1425,43 +1425,52 @@ def test_structured_cloudevent_invoked_directly() -> None:
     assert environ["PATH_INFO"] == "/events"
     assert environ["cloudevent"].get_id() == "1"
     assert environ["cloudevent"].get_data() == {"n": 1}
-    assert environ[TRUSTED] is True
+    delivery = environ[LAMBDA_DELIVERY]
+    assert isinstance(delivery, LambdaDelivery)
+    assert delivery.payload is event
+    assert delivery.routes == ()
+    assert [r.event.get_id() for r in delivery.results if r.event] == ["1"]
     assert environ["aws.event"] is event
     assert environ["aws.context"] is CONTEXT
-    assert isinstance(environ[RESULTS], list)
-    assert ROUTES not in environ
 
 
-def test_what_the_middleware_receives_for_each_kind_of_payload() -> None:
-    seen: list[tuple[str, bytes]] = []
+def test_what_the_app_receives_for_each_kind_of_payload() -> None:
+    seen: list[tuple[str, str | None, Any]] = []
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        seen.append((environ["CONTENT_TYPE"], environ["wsgi.input"].read()))
+        event = environ["cloudevent"]
+        seen.append((event.get_id(), environ.get("CONTENT_TYPE"), event.get_data()))
         start_response("200 OK", [])
         return []
 
-    # No middleware in the way: the plain app sees the shim's request.
+    # A middleware of the user's inside the shim's: the event passes it untouched.
     handler = make_lambda_handler(CloudEventsMiddleware(app, methods=["PUT"]))
-    handler(structured(), CONTEXT)
+    handler(structured(data={"n": 1}), CONTEXT)
     handler([structured(), structured(id="2")], CONTEXT)
-    handler({"detail-type": "x", "é": 1}, CONTEXT)
+    handler(
+        {
+            "detail-type": "x",
+            "source": "s",
+            "id": "e",
+            "time": "2024-01-01T00:00:00Z",
+            "region": "eu-west-1",
+            "account": "1",
+            "resources": [],
+            "detail": {"é": 1},
+        },
+        CONTEXT,
+    )
     assert seen == [
-        ("application/cloudevents+json", json.dumps(structured(), separators=(",", ":")).encode()),
-        (
-            "application/cloudevents-batch+json",
-            json.dumps([structured(), structured(id="2")], separators=(",", ":")).encode(),
-        ),
-        ("application/json", '{"detail-type":"x","é":1}'.encode()),
+        ("1", None, {"n": 1}),
+        ("1", None, None),
+        ("2", None, None),
+        ("e", "application/json", {"é": 1}),
     ]
 
 
 def test_environ_of_a_native_event_is_pep_3333() -> None:
-    from wsgiref.validate import validator
-
     app = Recorder(status="204 No Content", headers=[])
-    # A middleware that takes no POST: wsgiref checks the shim's own environ.
-    wrapped = CloudEventsMiddleware(validator(app), methods=["PUT"])
-    make_lambda_handler(wrapped, server_name="app.example.org")(structured(), CONTEXT)
+    make_lambda_handler(app, server_name="app.example.org")(structured(), CONTEXT)
     environ = app.environ
     assert (environ["SERVER_NAME"], environ["SERVER_PORT"], environ["wsgi.url_scheme"]) == (
         "app.example.org",
@@ -1469,6 +1478,15 @@ def test_environ_of_a_native_event_is_pep_3333() -> None:
         "https",
     )
     assert "HTTP_CONTENT_TYPE" not in environ
+    # What wsgiref's validator checks, but for the package's own lower-case keys.
+    for key in ("REQUEST_METHOD", "SERVER_PROTOCOL", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING"):
+        assert isinstance(environ[key], str), key
+    for key, value in environ.items():
+        if key.isupper():
+            assert isinstance(value, str), key
+            value.encode("latin-1")
+    assert environ["wsgi.version"] == (1, 0)
+    assert hasattr(environ["wsgi.input"], "read") and hasattr(environ["wsgi.errors"], "write")
 
 
 def test_cloudevents_batch_invoked_directly_calls_the_app_per_event() -> None:
@@ -1545,7 +1563,10 @@ def test_routes_are_handed_to_the_middleware() -> None:
     app = Recorder(status="204 No Content", headers=[])
     handler = make_lambda_handler(app, routes={"test.*": "/hooks/test", "other": "/other"})
     handler(structured(), CONTEXT)
-    assert app.environ[ROUTES] == [("test.*", "/hooks/test"), ("other", "/other")]
+    assert app.environ[LAMBDA_DELIVERY].routes == (
+        ("test.*", "/hooks/test"),
+        ("other", "/other"),
+    )
     assert app.environ["PATH_INFO"] == "/hooks/test"
 
 
@@ -1555,15 +1576,17 @@ def test_event_path_is_configurable() -> None:
     assert app.environ["PATH_INFO"] == "/_lambda"
 
 
-def test_a_plain_app_is_wrapped_a_middleware_is_not() -> None:
+def test_a_plain_app_is_wrapped_and_a_middleware_inside_passes_the_event_on() -> None:
     plain = Recorder(status="204 No Content", headers=[])
     make_lambda_handler(plain)(structured(), CONTEXT)
     assert "cloudevent" in plain.environ
 
     inner = Recorder(status="204 No Content", headers=[])
-    # This middleware takes events by PUT only: wrapped again, the POST would be one.
+    # The shim never looks at the app's type or options: it wraps it again, and
+    # the user's middleware (PUT only) hands the event on as it got it, once.
     make_lambda_handler(CloudEventsMiddleware(inner, methods=["PUT"]))(structured(), CONTEXT)
-    assert "cloudevent" not in inner.environ
+    assert inner.environ["cloudevent"].get_id() == "1"
+    assert inner.environ["cloudevents_wsgi.content_mode"] == "structured"
 
 
 def test_http_event_carrying_a_native_payload_is_not_trusted() -> None:
@@ -1574,7 +1597,7 @@ def test_http_event_carrying_a_native_payload_is_not_trusted() -> None:
         body=json.dumps({"Records": [{"eventSource": "aws:sqs", "messageId": "1"}]}),
     )
     make_lambda_handler(app)(event, CONTEXT)
-    assert TRUSTED not in app.environ
+    assert LAMBDA_DELIVERY not in app.environ
     assert "cloudevent" not in app.environ
 
 

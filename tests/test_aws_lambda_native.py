@@ -17,15 +17,16 @@ from hypothesis import strategies as st
 from cloudevents_wsgi import CloudEventsMiddleware
 from cloudevents_wsgi.adapters.base import Adapter, Converted
 from cloudevents_wsgi.aws_lambda import BatchFailedError, EventFailedError, make_lambda_handler
+from cloudevents_wsgi.delivery import LambdaDelivery
 from cloudevents_wsgi.detect import find_adapter
 from cloudevents_wsgi.environ import (
     ADAPTER,
     BATCH_INDEX,
     BATCH_SIZE,
     CONTENT_MODE,
+    LAMBDA_DELIVERY,
     NATIVE,
     RECORD_ID,
-    TRUSTED,
 )
 from cloudevents_wsgi.message import Message
 
@@ -133,7 +134,8 @@ def test_native_sample_reaches_the_app_once_per_cloudevent(path: Path) -> None:
         assert environ["cloudevent"].get_attributes() == item.event.get_attributes()
         assert environ[ADAPTER] == adapter.name
         assert environ[NATIVE] == item.native
-        assert environ[TRUSTED] is True
+        assert isinstance(environ[LAMBDA_DELIVERY], LambdaDelivery)
+        assert environ[LAMBDA_DELIVERY].payload is event
         assert environ["aws.event"] is event
         assert environ["aws.context"] is CONTEXT
         if adapter.name in BATCH_ADAPTERS:
@@ -175,7 +177,10 @@ def test_nested_record_without_response_elements_raises_naming_the_field() -> No
         make_lambda_handler(app)(event, CONTEXT)
     assert "no event reached the application" in str(caught.value)
     assert caught.value.status == 400
-    assert caught.value.results == []
+    # The refused record is reported as a failed result of its own.
+    assert [(r.event, r.status, r.reason) for r in caught.value.results] == [
+        (None, 400, f"{field}: is missing")
+    ]
     assert app.environs == []
 
 

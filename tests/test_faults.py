@@ -20,6 +20,7 @@ import pytest
 
 from cloudevents_wsgi import CloudEventsMiddleware
 from cloudevents_wsgi.aws_lambda import BatchFailedError, make_lambda_handler
+from cloudevents_wsgi.delivery import LambdaDelivery
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,7 +199,7 @@ class ShortInput(io.BytesIO):
                 "HTTP_CE_TYPE": "t",
             },
         ),
-        ("application/json", {"cloudevents_wsgi.trusted": True}),
+        ("application/json", {"cloudevents_wsgi.lambda_delivery": LambdaDelivery()}),
     ],
     ids=["structured", "batch", "binary", "native"],
 )

@@ -21,6 +21,7 @@ from cloudevents_wsgi import (
     from_http,
 )
 from cloudevents_wsgi.adapters.aws_logs import MAX_DECOMPRESSED_SIZE, LogsAdapter
+from cloudevents_wsgi.delivery import LambdaDelivery
 
 MiB = 1024 * 1024
 
@@ -164,7 +165,7 @@ def test_native_body_over_the_limit_is_413_when_trusted() -> None:
     stream = EndlessInput()
     env = environ(b"", "application/json", CONTENT_LENGTH=str(11 * MiB))
     env["wsgi.input"] = stream
-    env["cloudevents_wsgi.trusted"] = True
+    env["cloudevents_wsgi.lambda_delivery"] = LambdaDelivery()
     status, _, _ = call(CloudEventsMiddleware(app), env)
     assert status == 413 and stream.bytes_read == 0
 
@@ -260,7 +261,7 @@ DEPTH = 100_000
         (
             "application/json",
             '{"Records":' + nested(DEPTH) + "}",
-            {"cloudevents_wsgi.trusted": True},
+            {"cloudevents_wsgi.lambda_delivery": LambdaDelivery()},
         ),
         ("application/json", nested(DEPTH), {"HTTP_X_AMZ_SNS_MESSAGE_TYPE": "Notification"}),
         ("application/json", nested(DEPTH), {"HTTP_AEG_EVENT_TYPE": "Notification"}),
@@ -318,7 +319,7 @@ def test_100000_deep_json_inside_an_sqs_message_body() -> None:
     body = json.dumps({"Records": [record]}).encode()
     status, _, _ = call(
         CloudEventsMiddleware(app),
-        environ(body, "application/json", **{"cloudevents_wsgi.trusted": True}),
+        environ(body, "application/json", **{"cloudevents_wsgi.lambda_delivery": LambdaDelivery()}),
     )
     assert status in (200, 400)  # the body as text, or refused; never a crash
 
@@ -413,7 +414,7 @@ def test_logs_bomb_through_the_middleware_is_413() -> None:
     body = json.dumps({"awslogs": {"data": bomb(100 * MiB)}}).encode()
     status, _, problem = call(
         CloudEventsMiddleware(app),
-        environ(body, "application/json", **{"cloudevents_wsgi.trusted": True}),
+        environ(body, "application/json", **{"cloudevents_wsgi.lambda_delivery": LambdaDelivery()}),
     )
     assert status == 413 and isinstance(problem, dict) and problem["field"] == "awslogs.data"
     assert app.events == []

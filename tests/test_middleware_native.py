@@ -11,7 +11,8 @@ from werkzeug.test import Client, EnvironBuilder
 
 from cloudevents_wsgi import CloudEvent, CloudEventsMiddleware, ConfigurationError, Message
 from cloudevents_wsgi.adapters.base import Converted
-from cloudevents_wsgi.environ import RESULTS, TRUSTED, EventResult
+from cloudevents_wsgi.delivery import LambdaDelivery
+from cloudevents_wsgi.environ import LAMBDA_DELIVERY
 
 from .test_sns_signature import SUBSCRIBE_URL, Fetcher, notification, signed, subscription
 
@@ -94,7 +95,9 @@ def request(
         path, method="POST", data=body, content_type="application/json", headers=headers
     ).get_environ()
     if trusted:
-        environ[TRUSTED] = True
+        # What the Lambda shim hands over (here without the decoded payload:
+        # the middleware reads it from the body).
+        environ[LAMBDA_DELIVERY] = LambdaDelivery()
     return environ
 
 
@@ -245,9 +248,8 @@ def test_user_adapters_are_tried_first_and_accepted_over_http() -> None:
 
 def test_s3_inside_sqs_gives_the_s3_events_with_the_sqs_record_id() -> None:
     app = Recorder()
-    results: list[EventResult] = []
     environ = request(sqs_event(s3_event("a.epub"), {"plain": True}), trusted=True)
-    environ[RESULTS] = results
+    results = environ[LAMBDA_DELIVERY].results
     call(CloudEventsMiddleware(app), environ)
     assert [e["cloudevent"].get_type() for e in app.calls] == [
         "com.amazonaws.s3.ObjectCreated:Put",
@@ -270,11 +272,10 @@ def test_unwrap_false_keeps_the_envelope() -> None:
 
 def test_batch_failures_are_recorded_per_record() -> None:
     app = Recorder(fail={"b.epub"})
-    results: list[EventResult] = []
     environ = request(
         sqs_event(s3_event("a.epub"), s3_event("b.epub"), s3_event("c.epub")), trusted=True
     )
-    environ[RESULTS] = results
+    results = environ[LAMBDA_DELIVERY].results
     status, _, body = call(CloudEventsMiddleware(app), environ)
     assert status == "500 Internal Server Error"
     assert [(r.record_id, r.ok) for r in results] == [
