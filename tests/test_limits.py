@@ -23,6 +23,8 @@ from cloudevents_wsgi import (
 from cloudevents_wsgi.adapters.aws_logs import MAX_DECOMPRESSED_SIZE, LogsAdapter
 from cloudevents_wsgi.delivery import LambdaDelivery
 
+from . import builders
+
 MiB = 1024 * 1024
 
 
@@ -308,13 +310,9 @@ def test_100000_deep_json_in_the_receiver_alone_is_invalid(content_type: str) ->
 
 
 def test_100000_deep_json_inside_an_sqs_message_body() -> None:
-    record = {
-        "messageId": "m-1",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-        "attributes": {"SentTimestamp": "1714557600000"},
-        "body": nested(DEPTH),
-    }
+    record = builders.sqs_message(
+        message_id="m-1", body=nested(DEPTH), queue="q", region="us-east-1", sent="1714557600000"
+    )
     app = App()
     body = json.dumps({"Records": [record]}).encode()
     status, _, _ = call(

@@ -14,56 +14,17 @@ from cloudevents_wsgi.adapters.base import Converted
 from cloudevents_wsgi.delivery import LambdaDelivery
 from cloudevents_wsgi.environ import LAMBDA_DELIVERY
 
+from . import builders
 from .test_sns_signature import SUBSCRIBE_URL, Fetcher, notification, signed, subscription
 
 
-def s3_record(
-    key: str = "books/moby-dick.epub", request_id: str = "C3D13FE58DE4C810"
-) -> dict[str, Any]:
-    """An S3 notification record, as AWS documents it."""
-    return {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2024-05-01T10:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": "AWS:AIDAJDPLRKLG7UEXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {
-            "x-amz-request-id": request_id,
-            "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
-        },
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "books",
-            "bucket": {"name": "library", "arn": "arn:aws:s3:::library"},
-            "object": {"key": key, "size": 1048576, "eTag": "d41d8cd98f00b204e9800998ecf8427e"},
-        },
-    }
-
-
 def s3_event(*keys: str) -> dict[str, Any]:
-    return {"Records": [s3_record(k, f"REQ{i}") for i, k in enumerate(keys)]}
+    return builders.s3_event(*keys, bucket="library")
 
 
 def sqs_event(*bodies: Any) -> dict[str, Any]:
-    """An SQS batch as Lambda delivers it."""
-    return {
-        "Records": [
-            {
-                "messageId": f"msg-{i}",
-                "receiptHandle": f"handle-{i}",
-                "body": body if isinstance(body, str) else json.dumps(body),
-                "attributes": {"SentTimestamp": "1714557600000", "ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:books",
-                "awsRegion": "us-east-1",
-            }
-            for i, body in enumerate(bodies)
-        ]
-    }
+    """An SQS batch as Lambda delivers it, messages ``msg-0``, ``msg-1``..."""
+    return builders.sqs_batch(*bodies, queue="books", region="us-east-1", sent="1714557600000")
 
 
 class Recorder:

@@ -21,6 +21,7 @@ from cloudevents_wsgi import CloudEventsMiddleware
 from cloudevents_wsgi.aws_lambda import EventFailedError, make_lambda_handler
 from cloudevents_wsgi.delivery import LambdaDelivery
 
+from . import builders
 from .conftest import fixture_paths
 
 x509 = pytest.importorskip("cryptography.x509")
@@ -568,18 +569,13 @@ def test_logs_never_carry_event_data(captured_logs: Capture) -> None:
                 environ["CONTENT_TYPE"] = headers["CONTENT_TYPE"]
                 call(middleware, environ)
     # Native events through the Lambda shim, with a record that fails.
-    sqs = {
-        "Records": [
-            {
-                "messageId": f"m-{i}",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:books",
-                "attributes": {"SentTimestamp": "1714557600000"},
-                "body": json.dumps({"password": SECRET}),
-            }
-            for i in range(3)
-        ]
-    }
+    sqs = builders.sqs_batch(
+        *({"password": SECRET} for _ in range(3)),
+        id_format="m-{}",
+        queue="books",
+        region="us-east-1",
+        sent="1714557600000",
+    )
     handler = make_lambda_handler(App(raise_in={1}))
     handler(sqs, None)
     with pytest.raises(EventFailedError):
