@@ -25,6 +25,7 @@ from cloudevents_wsgi.aws_lambda import (
 
 from .builders import (
     http_api_event,
+    sqs_messages,
     structured,
 )
 from .conftest import FIXTURES, fixture_paths, load_fixture
@@ -280,3 +281,25 @@ def app_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("CLOUDEVENTS_WSGI_APP", raising=False)
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
     return name
+
+
+def test_flask_example_already_wrapped_takes_lambda_events_once_with_their_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 10: a Flask app whose wsgi_app is already wrapped, behind the shim
+    (which wraps it again): each event reaches the view once, its JSON data as
+    JSON, not as bytes."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "examples"))
+    import flask_app  # type: ignore[import-not-found]
+
+    flask_app.received.clear()
+    handler = make_lambda_handler(flask_app.app)
+    # A structured event without datacontenttype: the case that answered 500.
+    event = structured(type="com.example.greeting", data={"name": "Ishmael"})
+    assert handler(event, CONTEXT)["statusCode"] == 204
+    sqs = sqs_messages("m-1")
+    assert handler(sqs, CONTEXT) == {"batchItemFailures": []}
+    assert flask_app.received == [
+        {"type": "com.example.greeting", "id": "1", "data": {"name": "Ishmael"}},
+        {"type": "com.amazonaws.sqs.message", "id": "m-1", "data": {}},
+    ]
