@@ -16,9 +16,9 @@ are tried in the order of :data:`TRIGGERS`, and no two recognise the same
 event (the test suite runs every sample through every predicate):
 
 =========================  ==================================================
-``http_apigw_rest``        API Gateway REST APIs (payload 1.0)
 ``http_apigw_v2``          API Gateway HTTP APIs (payload 2.0)
 ``http_function_url``      Lambda function URLs
+``http_apigw_rest``        API Gateway REST APIs (payload 1.0)
 ``http_alb``               Application Load Balancer targets
 ``native``                 everything else (S3, SQS, SNS, EventBridge,
                            DynamoDB, Kinesis, CloudWatch Logs, SES, a
@@ -132,9 +132,9 @@ class Trigger(Protocol):
 
 #: The triggers, tried in order; the last one takes every event.
 TRIGGERS: Final[tuple[Trigger, ...]] = (
-    http_apigw_rest,
-    http_apigw_v2,
+    http_apigw_v2,  # the most common first: no two predicates overlap
     http_function_url,
+    http_apigw_rest,
     http_alb,
     native,
 )

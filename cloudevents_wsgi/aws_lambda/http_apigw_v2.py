@@ -43,7 +43,16 @@ def on_function_url(event: dict[str, Any]) -> bool:
 
 def infer(event: Any) -> bool:
     """Payload 2.0, not on a ``*.lambda-url.<region>.on.aws`` domain."""
-    return payload_v2(event) and not on_function_url(event)
+    # payload_v2() and on_function_url() inlined: every invocation asks this first.
+    if not isinstance(event, dict) or event.get("version") != "2.0":
+        return False
+    context = event.get("requestContext")
+    if not isinstance(context, dict) or not isinstance(context.get("http"), dict):
+        return False
+    domain = context.get("domainName")
+    return not (
+        isinstance(domain, str) and ".lambda-url." in domain and _LAMBDA_URL_HOST.search(domain)
+    )
 
 
 def handle(
