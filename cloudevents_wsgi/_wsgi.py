@@ -89,13 +89,14 @@ def run(app: WSGIApplication, environ: WSGIEnvironment) -> Response:
     that is not a WSGI status line.
     """
     response = Response()
+    chunks = response.chunks
     iterable: Iterable[bytes] = app(environ, response.start_response)
     try:
         for chunk in iterable:
             if chunk:
                 if not response.status:
                     raise RuntimeError("the application sent a body before start_response")
-                response.chunks.append(bytes(chunk))
+                chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
     finally:
         close = getattr(iterable, "close", None)
         if close is not None:

@@ -115,7 +115,7 @@ class LambdaDelivery:
         events were handled.
     """
 
-    __slots__ = ("_admit", "_on_failure", "_payload", "results", "routes")
+    __slots__ = ("_admit", "_on_failure", "has_payload", "payload", "results", "routes")
 
     def __init__(
         self,
@@ -125,23 +125,16 @@ class LambdaDelivery:
         admit: Callable[[str | None], bool] | None = None,
         on_failure: Callable[[EventResult], object] | None = None,
     ) -> None:
-        self._payload = payload
-        self.routes: tuple[tuple[str, str], ...] = tuple(routes)
+        #: Whether the payload was handed over (else it is in the request body).
+        self.has_payload = payload is not _UNSET
+        #: The decoded Lambda event (``None`` when ``has_payload`` is false).
+        self.payload: Any = payload if self.has_payload else None
+        self.routes: tuple[tuple[str, str], ...] = (
+            routes if type(routes) is tuple else tuple(routes)
+        )
         self._admit = admit
         self._on_failure = on_failure
         self.results: list[EventResult] = []
-
-    @property
-    def has_payload(self) -> bool:
-        """Whether the payload was handed over (else it is in the body)."""
-        return self._payload is not _UNSET
-
-    @property
-    def payload(self) -> Any:
-        """The decoded Lambda event; ``LookupError`` when none was handed over."""
-        if self._payload is _UNSET:
-            raise LookupError("no payload was handed over: it is in the request body")
-        return self._payload
 
     def admit(self, record_id: str | None) -> bool:
         """Whether the event of record ``record_id`` may be handed to the app now."""

@@ -432,17 +432,17 @@ class CloudEventsMiddleware:
                 raise InvalidEventError(
                     "body", f"the request's headers announce {expected} but the body is not one"
                 )
-            items: list[Converted | _Refused]
+            items: Sequence[Converted | _Refused]
             try:
                 # Not isinstance(adapter, BatchAdapter): a runtime Protocol check
                 # costs microseconds per request.
-                if delivery is not None and hasattr(adapter, "convert_each"):
+                if delivery is None or not hasattr(adapter, "convert_each"):
+                    items = adapter.convert(payload, message)
+                else:
                     # Lambda retries record by record: an invalid record fails alone.
                     batch_adapter = cast("BatchAdapter", adapter)
                     outcomes = batch_adapter.convert_each(payload, message)
                     items = _each_record(batch_adapter, payload, outcomes)
-                else:
-                    items = list(adapter.convert(payload, message))
             except InvalidEventError:
                 raise
             except Exception as exc:

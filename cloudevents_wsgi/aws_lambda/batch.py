@@ -53,15 +53,17 @@ def batch_adapter(event: Any) -> BatchAdapter | None:
     if not isinstance(event, dict):
         return None
     records = event.get("Records")
-    if not isinstance(records, list) or not records:
+    if not isinstance(records, list) or not records or not isinstance(records[0], dict):
         return None
+    source = records[0].get("eventSource")
+    adapter = _adapters().get(source) if isinstance(source, str) else None
+    if adapter is None:
+        return None  # the usual non-batch event (S3...): one look, no loop
     sources: set[Any] = set()
     for record in records:
         source = record.get("eventSource") if isinstance(record, dict) else None
         sources.add(source if isinstance(source, str) else None)
-    if len(sources) != 1:
-        return None
-    return _adapters().get(sources.pop())
+    return adapter if len(sources) == 1 else None
 
 
 def is_fifo(records: list[Any]) -> bool:
