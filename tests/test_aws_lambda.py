@@ -296,13 +296,16 @@ def test_flask_example_already_wrapped_takes_lambda_events_once_with_their_data(
     import flask_app  # type: ignore[import-not-found]
 
     flask_app.received.clear()
-    handler = make_lambda_handler(flask_app.app)
-    # A structured event without datacontenttype: the case that answered 500.
-    event = structured(type="com.example.greeting", data={"name": "Ishmael"})
-    assert handler(event, CONTEXT)["statusCode"] == 204
-    sqs = sqs_messages("m-1")
-    assert handler(sqs, CONTEXT) == {"batchItemFailures": []}
-    assert flask_app.received == [
-        {"type": "com.example.greeting", "id": "1", "data": {"name": "Ishmael"}},
-        {"type": "com.amazonaws.sqs.message", "id": "m-1", "data": {}},
-    ]
+    try:
+        handler = make_lambda_handler(flask_app.app)
+        # A structured event without datacontenttype: the case that answered 500.
+        event = structured(type="com.example.greeting", data={"name": "Ishmael"})
+        assert handler(event, CONTEXT)["statusCode"] == 204
+        sqs = sqs_messages("m-1")
+        assert handler(sqs, CONTEXT) == {"batchItemFailures": []}
+        assert flask_app.received == [
+            {"type": "com.example.greeting", "id": "1", "data": {"name": "Ishmael"}},
+            {"type": "com.amazonaws.sqs.message", "id": "m-1", "data": {}},
+        ]
+    finally:
+        flask_app.received.clear()  # the module stays imported for other tests
