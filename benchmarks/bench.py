@@ -792,29 +792,14 @@ def s3_event() -> dict[str, Any]:
 
 
 # https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (example event),
-# each message a small JSON document.
+# each message a small JSON document; built by the tests' own builders.
 def sqs_event(size: int) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"059f36b4-87a3-44ab-83d2-66197583{index:04d}",
-                "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
-                "body": json.dumps({"orderId": f"ord-{index}", "total": 12.5}),
-                "attributes": {
-                    "ApproximateReceiveCount": "1",
-                    "SentTimestamp": "1545082649183",
-                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-                    "ApproximateFirstReceiveTimestamp": "1545082649185",
-                },
-                "messageAttributes": {},
-                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-2:123456789012:my-queue",
-                "awsRegion": "us-east-2",
-            }
-            for index in range(size)
-        ]
-    }
+    from tests.builders import sqs_batch
+
+    return sqs_batch(
+        *({"orderId": f"ord-{index}", "total": 12.5} for index in range(size)),
+        id_format="059f36b4-87a3-44ab-83d2-66197583{:04d}",
+    )
 
 
 class LambdaContext:

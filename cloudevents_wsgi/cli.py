@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import importlib
 import json
 import logging
 import os
@@ -38,6 +37,8 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from . import _loading
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -188,35 +189,19 @@ def _parser() -> argparse.ArgumentParser:
 def load_object(spec: str) -> Any:
     """The object named ``module:attribute``, imported with the current
     directory first on ``sys.path`` (as ``python -m`` and gunicorn do)."""
-    module_name, colon, attribute = spec.partition(":")
-    if not colon or not _dotted(module_name) or not _dotted(attribute):
-        raise UsageError(
-            f"APP must be module:attribute (e.g. books.wsgi:application), not {spec!r}"
-        )
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
     try:
-        target: Any = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        missing = error.name or ""
-        if module_name == missing or module_name.startswith(missing + "."):
-            raise UsageError(
-                f"{spec}: there is no module {missing!r} (run from the directory that holds it)"
-            ) from None
-        raise  # the app's own import failed: its traceback says why
-    for name in attribute.split("."):
-        try:
-            target = getattr(target, name)
-        except AttributeError:
-            raise UsageError(f"{spec}: module {module_name!r} has no {attribute!r}") from None
-    if not callable(target):
-        raise UsageError(f"{spec}: {attribute!r} is not callable but {type(target).__name__}")
-    return target
+        return _loading.load_object(spec, cwd_first=True)
+    except _loading.LoadError as error:
+        raise UsageError(_LOAD_MESSAGES[error.problem].format(error=error)) from None
 
 
-def _dotted(name: str) -> bool:
-    return bool(name) and all(part.isidentifier() for part in name.split("."))
+_LOAD_MESSAGES = {
+    "form": "APP must be module:attribute (e.g. books.wsgi:application), not {error.spec!r}",
+    "module": "{error.spec}: there is no module {error.module!r} "
+    "(run from the directory that holds it)",
+    "attribute": "{error.spec}: module {error.module!r} has no {error.name!r}",
+    "callable": "{error.spec}: {error.name!r} is not callable but {error.found}",
+}
 
 
 def sample_names() -> list[str]:

@@ -127,10 +127,10 @@ def answer(
 
 def _status_of(middleware: CloudEventsMiddleware, environ: WSGIEnvironment) -> str:
     """Dapr's status for the middleware's (and so the app's) answer to ``environ``."""
-    from .middleware import _run_to_completion
+    from .middleware import _run_event
 
-    status_line, headers, chunks, _ = _run_to_completion(middleware._receive, dict(environ))
-    code = int(status_line[:3])
+    response, _ = _run_event(middleware._receive, dict(environ))
+    code, headers, chunks = response.code, response.headers, response.chunks
     status = dapr_status(code)
     if status == DROP:
         field, reason = _problem_of(headers, chunks)

@@ -14,16 +14,11 @@ Every key the middleware or the Lambda shim writes is listed here.
                                    messageId, stream sequence number)
 ``cloudevents_wsgi.batch_index``   position of the event in its batch (0-based)
 ``cloudevents_wsgi.batch_size``    number of events in the batch
-``cloudevents_wsgi.results``       set by a caller that wants each batched event's
-                                   outcome (the Lambda shim): a list the middleware
-                                   appends one :class:`EventResult` per event to
-``cloudevents_wsgi.trusted``       set by the Lambda shim (never from a header):
-                                   native payloads in the body are trusted
-``cloudevents_wsgi.payload``       set by the Lambda shim with ``trusted``: the
-                                   decoded event, so that it is not encoded into
-                                   the body and decoded again
-``cloudevents_wsgi.routes``        set by the Lambda shim: (type pattern, path)
-                                   pairs; the first match sets ``PATH_INFO``
+``cloudevents_wsgi.lambda_delivery``  set by the Lambda shim only (never from a header):
+                                   the :class:`~cloudevents_wsgi.delivery.LambdaDelivery`
+                                   that hands over the decoded native payload (trusted:
+                                   only AWS can invoke the function) and the routes,
+                                   and collects one result per event or record
 ``aws.event``, ``aws.context``     set by the Lambda shim on every request: the
                                    Lambda event and context (Mangum's names)
 ``cloudevents_wsgi.pubsub_claims`` set by :mod:`cloudevents_wsgi.pubsub_auth`: the
@@ -67,13 +62,9 @@ __all__ = [
     "BATCH_SIZE",
     "CLOUDEVENT",
     "CONTENT_MODE",
+    "LAMBDA_DELIVERY",
     "NATIVE",
-    "PAYLOAD",
     "RECORD_ID",
-    "RESULTS",
-    "ROUTES",
-    "TRUSTED",
-    "EventResult",
     "ce_headers",
     "event_to_json",
     "write_binary",
@@ -84,55 +75,10 @@ CLOUDEVENT: Final = "cloudevent"
 CONTENT_MODE: Final = "cloudevents_wsgi.content_mode"
 BATCH_INDEX: Final = "cloudevents_wsgi.batch_index"
 BATCH_SIZE: Final = "cloudevents_wsgi.batch_size"
-RESULTS: Final = "cloudevents_wsgi.results"
 NATIVE: Final = "cloudevents_wsgi.native"
 ADAPTER: Final = "cloudevents_wsgi.adapter"
 RECORD_ID: Final = "cloudevents_wsgi.record_id"
-TRUSTED: Final = "cloudevents_wsgi.trusted"
-PAYLOAD: Final = "cloudevents_wsgi.payload"
-ROUTES: Final = "cloudevents_wsgi.routes"
-
-
-class EventResult:
-    """What the app answered for one event (see ``cloudevents_wsgi.results``).
-
-    ``record_id`` is the outer batch record the event came from (SQS
-    messageId, stream sequence number), for Lambda's batchItemFailures;
-    ``None`` for CloudEvents.
-    """
-
-    __slots__ = ("event", "exc_info", "index", "record_id", "status")
-
-    def __init__(
-        self,
-        index: int,
-        event: CloudEvent,
-        status: int,
-        exc_info: Any = None,
-        record_id: str | None = None,
-    ) -> None:
-        self.index = index
-        self.event = event
-        self.status = status
-        self.exc_info = exc_info
-        self.record_id = record_id
-
-    @property
-    def ok(self) -> bool:
-        return self.exc_info is None and 200 <= self.status < 300
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, EventResult):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return (
-            f"EventResult(index={self.index}, event={self.event!r}, status={self.status}, "
-            f"record_id={self.record_id!r}, failed={not self.ok})"
-        )
+LAMBDA_DELIVERY: Final = "cloudevents_wsgi.lambda_delivery"
 
 
 # Environ keys by what they are: the attribute of each ``HTTP_CE_*`` key seen,

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from .environ import CLOUDEVENT
 from .errors import ConfigurationError
-from .middleware import _run_to_completion
+from .middleware import _run_event
 
 if TYPE_CHECKING:
     import sqlite3
@@ -165,8 +165,13 @@ def idempotent(
         environ[IDEMPOTENCY_KEY] = key
         # The whole answer first, so that its outcome is recorded before the
         # sender can see it (and send the event again).
-        status, headers, chunks, exc_info = _run_to_completion(app, environ)
-        code = int(status[:3]) if status[:3].isdigit() else 500
+        response, exc_info = _run_event(app, environ)
+        status, headers, chunks, code = (
+            response.status,
+            response.headers,
+            response.chunks,
+            response.code,
+        )
         _settle(store, key, code if exc_info is None and 200 <= code < 300 else None, ttl)
         if exc_info is not None:
             raise exc_info[1].with_traceback(exc_info[2])

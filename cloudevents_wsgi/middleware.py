@@ -27,11 +27,13 @@ import sys
 import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from . import environ as keys
 from ._json import load_json
-from .adapters.base import Adapter, Converted
+from ._wsgi import Response, run
+from .adapters.base import Adapter, BatchAdapter, Converted
+from .delivery import EventResult, LambdaDelivery
 from .detect import find_adapter
 from .errors import (
     ConfigurationError,
@@ -312,7 +314,7 @@ class CloudEventsMiddleware:
                 event = parse_binary(
                     raw_headers, content_type or None, body, max_depth=depth, max_attributes=most
                 )
-                if self._plain_binary and keys.RESULTS not in environ:
+                if self._plain_binary and keys.LAMBDA_DELIVERY not in environ:
                     # The fast path: already in binary form, the environ is the app's.
                     keys.normalise_binary(environ, event, raw_headers, body)
                     environ[keys.CONTENT_MODE] = BINARY
@@ -324,7 +326,7 @@ class CloudEventsMiddleware:
                 )
             else:
                 events = [parse_structured(body, max_depth=depth, max_attributes=most)]
-            if mode != BATCH and keys.RESULTS not in environ:
+            if mode != BATCH and keys.LAMBDA_DELIVERY not in environ:
                 # One event, no one recording: the app's answer streams straight back.
                 env = self._event_environ(
                     environ, Converted(events[0], None), mode, body if mode == BINARY else None
@@ -412,7 +414,8 @@ class CloudEventsMiddleware:
             env[keys.NATIVE] = item.native
         if item.record_id is not None:
             env[keys.RECORD_ID] = item.record_id
-        routes = environ.get(keys.ROUTES) or self.routes
+        delivery = environ.get(keys.LAMBDA_DELIVERY)
+        routes = (delivery.routes if delivery is not None else None) or self.routes
         if routes:
             event_type = item.event.get_type()
             for pattern, path in routes:
@@ -427,9 +430,10 @@ class CloudEventsMiddleware:
         self, environ: WSGIEnvironment, start_response: StartResponse, origin: str
     ) -> Iterable[bytes]:
         try:
-            if origin == "lambda" and keys.PAYLOAD in environ:
+            delivery = environ.get(keys.LAMBDA_DELIVERY) if origin == "lambda" else None
+            if delivery is not None and delivery.has_payload:
                 # The shim's decoded event: no body to read and decode again.
-                payload, body = environ[keys.PAYLOAD], b""
+                payload, body = delivery.payload, b""
             elif origin == "http":
                 # Not yet proved an event: never refused, passed on whole if too big.
                 read = self._read_or_pass(environ)
@@ -472,8 +476,17 @@ class CloudEventsMiddleware:
                 raise InvalidEventError(
                     "body", f"the request's headers announce {expected} but the body is not one"
                 )
+            items: Sequence[Converted | _Refused]
             try:
-                items = adapter.convert(payload, message)
+                # Not isinstance(adapter, BatchAdapter): a runtime Protocol check
+                # costs microseconds per request.
+                if delivery is None or not hasattr(adapter, "convert_each"):
+                    items = adapter.convert(payload, message)
+                else:
+                    # Lambda retries record by record: an invalid record fails alone.
+                    batch_adapter = cast("BatchAdapter", adapter)
+                    outcomes = batch_adapter.convert_each(payload, message)
+                    items = _each_record(batch_adapter, payload, outcomes)
             except InvalidEventError:
                 raise
             except Exception as exc:
@@ -483,17 +496,18 @@ class CloudEventsMiddleware:
                 raise InvalidEventError(
                     "body", f"could not be converted by {adapter.name} ({type(exc).__name__})"
                 ) from None
-            if len(items) != 1:
+            first = items[0] if len(items) == 1 else None
+            if not isinstance(first, Converted):
                 environ = dict(environ)
                 environ[keys.ADAPTER] = adapter.name
                 return self._dispatch(environ, start_response, items, NATIVE, batch=True)
             # One event: its environ is the one copy made (the adapter's name
             # set first, where the copy of a copy had it).
-            if keys.RESULTS in environ:
+            if delivery is not None:
                 return self._dispatch(
                     environ, start_response, items, NATIVE, batch=False, adapter=adapter.name
                 )
-            env = self._event_environ(environ, items[0], NATIVE, adapter=adapter.name)
+            env = self._event_environ(environ, first, NATIVE, adapter=adapter.name)
         except InvalidEventError as error:
             return _problem(error, start_response)
         return self.app(env, start_response)
@@ -534,7 +548,7 @@ class CloudEventsMiddleware:
         self,
         environ: WSGIEnvironment,
         start_response: StartResponse,
-        items: list[Converted],
+        items: Sequence[Converted | _Refused],
         content_mode: str,
         *,
         batch: bool,
@@ -543,55 +557,86 @@ class CloudEventsMiddleware:
         """Call the app once per event, then answer once.
 
         A single event's own answer is replayed; several are combined.
-        ``adapter`` (single events only) is set in the event's environ.
+        ``adapter`` (single events only) is set in the event's environ. With a
+        :class:`LambdaDelivery`, each outcome is reported to it, a refused
+        record (:class:`_Refused`) fails alone, and an event the delivery does
+        not admit is held back.
         """
         if not items:
             start_response("204 No Content", [])
             return []
-        if not batch and len(items) == 1:
-            # One event (a caller records its outcome): the loops below, unrolled.
-            item = items[0]
-            env = self._event_environ(environ, item, content_mode, adapter=adapter)
-            status, headers, chunks, exc_info = _run_to_completion(self.app, env)
-            code = int(status[:3])
-            results = environ.get(keys.RESULTS)
-            if results is not None:
-                results.append(keys.EventResult(0, item.event, code, exc_info, item.record_id))
+        delivery: LambdaDelivery | None = environ.get(keys.LAMBDA_DELIVERY)
+        single = items[0]
+        if not batch and len(items) == 1 and isinstance(single, Converted):
+            # One event (a caller records its outcome): the loop below, unrolled.
+            env = self._event_environ(environ, single, content_mode, adapter=adapter)
+            response, exc_info = _run_event(self.app, env, single.record_id)
+            if delivery is not None:
+                delivery.report(
+                    EventResult(0, single.event, response.code, exc_info, single.record_id)
+                )
             if exc_info is not None:
                 raise exc_info[1].with_traceback(exc_info[2])
-            start_response(status, headers)
-            return chunks
-        # Every event is written out before the app sees any: one that cannot
-        # be refuses the whole request.
-        environs: list[dict[str, Any]] = []
+            start_response(response.status, response.headers)
+            return response.chunks
+        steps: list[tuple[Converted, dict[str, Any]] | _Refused] = []
         for index, item in enumerate(items):
+            if isinstance(item, _Refused):
+                steps.append(item)
+                continue
             try:
                 env = self._event_environ(environ, item, content_mode)
             except InvalidEventError as error:
-                raise error.within(f"[{index}].") if batch else error from None
+                if delivery is None or item.record_id is None:
+                    # Every event is written out before the app sees any: one
+                    # that cannot be refuses the whole request.
+                    raise error.within(f"[{index}].") if batch else error from None
+                steps.append(_Refused(item.record_id, error))  # a Lambda record: fails alone
+                continue
             if batch:
                 env[keys.BATCH_INDEX] = index
                 env[keys.BATCH_SIZE] = len(items)
-            environs.append(env)
-        results = environ.get(keys.RESULTS)
+            steps.append((item, env))
         outcomes: list[dict[str, Any]] = []
         first_failure: str | None = None
-        answer: tuple[str, list[tuple[str, str]], list[bytes]] | None = None
-        for index, (item, env) in enumerate(zip(items, environs, strict=True)):
-            status, headers, chunks, exc_info = _run_to_completion(self.app, env)
-            code = int(status[:3])
-            if results is not None:
-                results.append(keys.EventResult(index, item.event, code, exc_info, item.record_id))
+        first_refusal: InvalidEventError | None = None
+        answer: Response | None = None
+        for index, step in enumerate(steps):
+            if isinstance(step, _Refused):
+                # A record of a Lambda batch: reported failed, the app never sees it.
+                refusal = step.error
+                logger.warning(
+                    "refused record %r: %r: %s", step.record_id, refusal.field, refusal.reason
+                )
+                if delivery is not None:
+                    reason = f"{refusal.field}: {refusal.reason}"
+                    delivery.report(
+                        EventResult(index, None, refusal.status, None, step.record_id, reason)
+                    )
+                outcomes.append({"id": None, "status": refusal.status})
+                if first_failure is None:
+                    first_failure, first_refusal = refusal.problem()["title"], refusal
+                continue
+            item, env = step
+            if delivery is not None and not delivery.admit(item.record_id):
+                continue  # held back behind a failure: no result, reported by the shim
+            response, exc_info = _run_event(self.app, env, item.record_id)
+            code = response.code
+            if delivery is not None:
+                delivery.report(EventResult(index, item.event, code, exc_info, item.record_id))
             if not batch:
                 if exc_info is not None:
                     raise exc_info[1].with_traceback(exc_info[2])
-                answer = (status, headers, chunks)
+                answer = response
             outcomes.append({"id": item.event.get_id(), "status": code})
             if first_failure is None and (exc_info is not None or not 200 <= code < 300):
-                first_failure = status
+                first_failure = response.status
         if answer is not None:
-            start_response(answer[0], answer[1])
-            return answer[2]
+            start_response(answer.status, answer.headers)
+            return answer.chunks
+        if first_refusal is not None:
+            # A 4xx is always problem+json: the first failure was a refused record.
+            return _problem(first_refusal, start_response)
         return _json_answer(first_failure or "200 OK", {"results": outcomes}, start_response)
 
 
@@ -727,30 +772,36 @@ def _read(stream: Any, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _run_to_completion(
-    app: WSGIApplication, environ: dict[str, Any]
-) -> tuple[str, list[tuple[str, str]], list[bytes], Any]:
-    """Call ``app`` and collect its whole answer, or the exception it raised."""
-    captured: list[Any] = []
-    chunks: list[bytes] = []
+class _Refused(NamedTuple):
+    """A record of a Lambda batch that no event could be made of: it fails alone."""
 
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[[bytes], object]:
-        captured[:] = [status, headers]
-        return chunks.append
+    record_id: str | None
+    error: InvalidEventError
 
+
+def _each_record(
+    adapter: BatchAdapter, payload: Any, outcomes: list[list[Converted] | InvalidEventError]
+) -> list[Converted | _Refused]:
+    """The events of every record, in order, a refused record in its place."""
+    records = payload["Records"]  # convert_each returned: it is a list of records
+    items: list[Converted | _Refused] = []
+    for record, outcome in zip(records, outcomes, strict=True):
+        if isinstance(outcome, InvalidEventError):
+            items.append(_Refused(adapter.record_id(record), outcome))
+        else:
+            items += outcome
+    return items
+
+
+def _run_event(
+    app: WSGIApplication, environ: dict[str, Any], record_id: str | None = None
+) -> tuple[Response, Any]:
+    """The app's whole answer to one event, or a 500 and the exception it raised."""
     try:
-        iterable = app(environ, start_response)
-        try:
-            chunks.extend(iterable)
-        finally:
-            close = getattr(iterable, "close", None)
-            if close is not None:
-                close()
+        return run(app, environ), None
     except Exception:
-        logger.exception("the application raised while handling an event")
-        return "500 Internal Server Error", [], [], sys.exc_info()
-    if not captured:
-        return "500 Internal Server Error", [], [], None
-    return captured[0], captured[1], chunks, None
+        if record_id is not None:
+            logger.exception("the application raised for record %r", record_id)
+        else:
+            logger.exception("the application raised while handling an event")
+        return Response("500 Internal Server Error"), sys.exc_info()

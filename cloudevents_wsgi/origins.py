@@ -47,6 +47,7 @@ from urllib.parse import parse_qs
 
 from . import environ as keys
 from .adapters.base import Adapter
+from .delivery import LambdaDelivery
 from .errors import ConfigurationError, InvalidEventError, OriginNotAllowedError
 from .spec import is_json
 
@@ -169,7 +170,7 @@ class Origins:
         """``"lambda"``, ``"sns"``, ``"eventgrid"`` or ``"http"``: how a request
         that is no CloudEvent may be a native event; ``None``: pass it through
         unread. Only the shim's environ key makes ``"lambda"``."""
-        if environ.get(keys.TRUSTED) is True:
+        if isinstance(environ.get(keys.LAMBDA_DELIVERY), LambdaDelivery):
             return "lambda"
         if "HTTP_X_AMZ_SNS_MESSAGE_TYPE" in environ:
             return "sns" if self.sns_topics else None

@@ -3,7 +3,7 @@
 Methods, headers, content types, Content-Length (true, missing, chunked,
 lying, not a number) and bodies are arbitrary or edited real events: binary,
 structured and batched CloudEvents, native provider payloads (with the
-Lambda shim's trusted flag on and off, SNS message headers with correctly
+Lambda shim's delivery object on and off, SNS message headers with correctly
 signed and tampered messages, Event Grid headers), webhook handshakes; under
 several middleware configurations.
 
@@ -32,7 +32,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cloudevents_wsgi import CloudEvent, CloudEventsMiddleware, Message, from_http
-from cloudevents_wsgi.environ import RESULTS, TRUSTED
+from cloudevents_wsgi.delivery import LambdaDelivery
+from cloudevents_wsgi.environ import LAMBDA_DELIVERY
 from cloudevents_wsgi.errors import InvalidEventError
 from cloudevents_wsgi.receiver import parse_structured
 from cloudevents_wsgi.sns_signature import (
@@ -239,7 +240,7 @@ def request(inp: Input) -> tuple[dict[str, Any], bytes]:
                     }
                 ]
         if inp.chance(50):
-            environ[TRUSTED] = True
+            environ[LAMBDA_DELIVERY] = LambdaDelivery()
         elif inp.chance(10):
             environ["HTTP_CLOUDEVENTS_WSGI_TRUSTED"] = "True"
             environ["HTTP_X_CLOUDEVENTS_WSGI_TRUSTED"] = "1"
@@ -261,8 +262,8 @@ def request(inp: Input) -> tuple[dict[str, Any], bytes]:
     elif length == 10:
         environ["CONTENT_LENGTH"] = inp.pick(("abc", "-1", "+5", " 5", "1e3", "\uff11", ""))
     environ["wsgi.input"] = io.BytesIO(body)
-    if inp.chance(10):
-        environ[RESULTS] = []
+    if inp.chance(10) and LAMBDA_DELIVERY not in environ:
+        environ[LAMBDA_DELIVERY] = LambdaDelivery()
     return environ, body
 
 
@@ -370,7 +371,7 @@ def one_input(data: bytes) -> None:
     environ, body = request(inp)
     declared = environ.get("CONTENT_LENGTH", "")
     lying = declared.isdigit() and declared.isascii() and int(declared) > len(body)
-    results = environ.get(RESULTS)
+    delivery = environ.get(LAMBDA_DELIVERY)
     answer: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -392,7 +393,8 @@ def one_input(data: bytes) -> None:
             check_event_environ(env, call["body"], structured)
         elif call["body"] is not None and declared.isdigit() and declared.isascii():
             check(call["body"] == body[: int(declared)], "a passed-through body was changed")
-    if results is not None:
+    if delivery is not None:
+        results = [r for r in delivery.results if r.event is not None]  # not the refused
         events = [c for c in app.calls if "cloudevent" in c["environ"]]
         check(len(results) == len(events), "results do not match the calls")
 

@@ -16,6 +16,7 @@ import yaml
 from cloudevents_wsgi.aws_lambda import EventFailedError
 from cloudevents_wsgi.cli import LocalContext, load_sample
 
+from . import builders
 from .servers import EXAMPLES, Server, request
 
 pytest.importorskip("django")
@@ -275,22 +276,12 @@ def test_the_sam_template_runs_the_shim_for_the_api_and_the_bucket() -> None:
 
 def sqs_of_uploads(*keys: str) -> dict[str, Any]:
     """An SQS batch whose messages are S3 notifications (S3 -> SQS -> Lambda)."""
-    return {
-        "Records": [
-            {
-                "messageId": f"msg-{i}",
-                "receiptHandle": f"handle-{i}",
-                "body": json.dumps({"Records": [s3_record(key)]}),
-                "attributes": {"SentTimestamp": "1714557600000"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:uploads",
-                "awsRegion": "us-east-1",
-            }
-            for i, key in enumerate(keys)
-        ]
-    }
+    return builders.sqs_batch(
+        *({"Records": [s3_record(key)]} for key in keys),
+        queue="uploads",
+        region="us-east-1",
+        sent="1714557600000",
+    )
 
 
 @pytest.fixture

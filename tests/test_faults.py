@@ -20,6 +20,9 @@ import pytest
 
 from cloudevents_wsgi import CloudEventsMiddleware, Message, from_http, to_http
 from cloudevents_wsgi.aws_lambda import BatchFailedError, make_lambda_handler
+from cloudevents_wsgi.delivery import LambdaDelivery
+
+from . import builders
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,22 +95,13 @@ def test_app_raising_mid_batch_fails_that_event_only(caplog: pytest.LogCaptureFi
 
 
 def sqs_batch(n: int) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"m-{i}",
-                "receiptHandle": f"r-{i}",
-                "body": json.dumps({"n": i}),
-                "attributes": {"SentTimestamp": "1714557600000"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:books",
-                "awsRegion": "us-east-1",
-            }
-            for i in range(n)
-        ]
-    }
+    return builders.sqs_batch(
+        *({"n": i} for i in range(n)),
+        id_format="m-{}",
+        queue="books",
+        region="us-east-1",
+        sent="1714557600000",
+    )
 
 
 def test_app_raising_mid_sqs_batch_reports_that_record_only(
@@ -202,7 +196,7 @@ class ShortInput(io.BytesIO):
                 "HTTP_CE_TYPE": "t",
             },
         ),
-        ("application/json", {"cloudevents_wsgi.trusted": True}),
+        ("application/json", {"cloudevents_wsgi.lambda_delivery": LambdaDelivery()}),
     ],
     ids=["structured", "batch", "binary", "native"],
 )

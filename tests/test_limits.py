@@ -21,6 +21,9 @@ from cloudevents_wsgi import (
     from_http,
 )
 from cloudevents_wsgi.adapters.aws_logs import MAX_DECOMPRESSED_SIZE, LogsAdapter
+from cloudevents_wsgi.delivery import LambdaDelivery
+
+from . import builders
 
 MiB = 1024 * 1024
 
@@ -171,7 +174,7 @@ def test_native_body_over_the_limit_is_413_when_trusted() -> None:
     stream = EndlessInput()
     env = environ(b"", "application/json", CONTENT_LENGTH=str(11 * MiB))
     env["wsgi.input"] = stream
-    env["cloudevents_wsgi.trusted"] = True
+    env["cloudevents_wsgi.lambda_delivery"] = LambdaDelivery()
     status, _, _ = call(CloudEventsMiddleware(app), env)
     assert status == 413 and stream.bytes_read == 0
 
@@ -267,7 +270,7 @@ DEPTH = 100_000
         (
             "application/json",
             '{"Records":' + nested(DEPTH) + "}",
-            {"cloudevents_wsgi.trusted": True},
+            {"cloudevents_wsgi.lambda_delivery": LambdaDelivery()},
         ),
         ("application/json", nested(DEPTH), {"HTTP_X_AMZ_SNS_MESSAGE_TYPE": "Notification"}),
         ("application/json", nested(DEPTH), {"HTTP_AEG_EVENT_TYPE": "Notification"}),
@@ -314,18 +317,14 @@ def test_100000_deep_json_in_the_receiver_alone_is_invalid(content_type: str) ->
 
 
 def test_100000_deep_json_inside_an_sqs_message_body() -> None:
-    record = {
-        "messageId": "m-1",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-        "attributes": {"SentTimestamp": "1714557600000"},
-        "body": nested(DEPTH),
-    }
+    record = builders.sqs_message(
+        message_id="m-1", body=nested(DEPTH), queue="q", region="us-east-1", sent="1714557600000"
+    )
     app = App()
     body = json.dumps({"Records": [record]}).encode()
     status, _, _ = call(
         CloudEventsMiddleware(app),
-        environ(body, "application/json", **{"cloudevents_wsgi.trusted": True}),
+        environ(body, "application/json", **{"cloudevents_wsgi.lambda_delivery": LambdaDelivery()}),
     )
     assert status in (200, 400)  # the body as text, or refused; never a crash
 
@@ -420,7 +419,7 @@ def test_logs_bomb_through_the_middleware_is_413() -> None:
     body = json.dumps({"awslogs": {"data": bomb(100 * MiB)}}).encode()
     status, _, problem = call(
         CloudEventsMiddleware(app),
-        environ(body, "application/json", **{"cloudevents_wsgi.trusted": True}),
+        environ(body, "application/json", **{"cloudevents_wsgi.lambda_delivery": LambdaDelivery()}),
     )
     assert status == 413 and isinstance(problem, dict) and problem["field"] == "awslogs.data"
     assert app.events == []

@@ -12,7 +12,8 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http_event
 from werkzeug.test import Client, EnvironBuilder
 
 from cloudevents_wsgi import CloudEvent, CloudEventsMiddleware, ConfigurationError
-from cloudevents_wsgi.environ import RESULTS, EventResult
+from cloudevents_wsgi.delivery import LambdaDelivery
+from cloudevents_wsgi.environ import LAMBDA_DELIVERY
 
 BINARY_HEADERS = {
     "ce-specversion": "1.0",
@@ -328,11 +329,12 @@ def test_batch_status_is_the_first_failure_and_every_event_is_still_tried() -> N
         start_response("409 Conflict" if event_id == "c" else "200 OK", [])
         return [b""]
 
-    results: list[EventResult] = []
+    delivery = LambdaDelivery()
+    results = delivery.results
     environ = EnvironBuilder(
         "/", method="POST", headers=BATCH_HEADERS, data=batch("a", "b", "c")
     ).get_environ()
-    environ[RESULTS] = results
+    environ[LAMBDA_DELIVERY] = delivery
     statuses: list[str] = []
     body = CloudEventsMiddleware(app)(environ, lambda status, headers: statuses.append(status))
     assert calls == ["a", "b", "c"]

@@ -12,58 +12,20 @@ from werkzeug.test import Client, EnvironBuilder
 
 from cloudevents_wsgi import CloudEvent, CloudEventsMiddleware, ConfigurationError, Message
 from cloudevents_wsgi.adapters.base import Converted
-from cloudevents_wsgi.environ import RESULTS, TRUSTED, EventResult
+from cloudevents_wsgi.delivery import LambdaDelivery
+from cloudevents_wsgi.environ import LAMBDA_DELIVERY
 
+from . import builders
 from .test_sns_signature import SUBSCRIBE_URL, Fetcher, notification, signed, subscription
 
 
-def s3_record(
-    key: str = "books/moby-dick.epub", request_id: str = "C3D13FE58DE4C810"
-) -> dict[str, Any]:
-    """An S3 notification record, as AWS documents it."""
-    return {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2024-05-01T10:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": "AWS:AIDAJDPLRKLG7UEXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {
-            "x-amz-request-id": request_id,
-            "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
-        },
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "books",
-            "bucket": {"name": "library", "arn": "arn:aws:s3:::library"},
-            "object": {"key": key, "size": 1048576, "eTag": "d41d8cd98f00b204e9800998ecf8427e"},
-        },
-    }
-
-
 def s3_event(*keys: str) -> dict[str, Any]:
-    return {"Records": [s3_record(k, f"REQ{i}") for i, k in enumerate(keys)]}
+    return builders.s3_event(*keys, bucket="library")
 
 
 def sqs_event(*bodies: Any) -> dict[str, Any]:
-    """An SQS batch as Lambda delivers it."""
-    return {
-        "Records": [
-            {
-                "messageId": f"msg-{i}",
-                "receiptHandle": f"handle-{i}",
-                "body": body if isinstance(body, str) else json.dumps(body),
-                "attributes": {"SentTimestamp": "1714557600000", "ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:books",
-                "awsRegion": "us-east-1",
-            }
-            for i, body in enumerate(bodies)
-        ]
-    }
+    """An SQS batch as Lambda delivers it, messages ``msg-0``, ``msg-1``..."""
+    return builders.sqs_batch(*bodies, queue="books", region="us-east-1", sent="1714557600000")
 
 
 class Recorder:
@@ -95,7 +57,9 @@ def request(
         path, method="POST", data=body, content_type="application/json", headers=headers
     ).get_environ()
     if trusted:
-        environ[TRUSTED] = True
+        # What the Lambda shim hands over (here without the decoded payload:
+        # the middleware reads it from the body).
+        environ[LAMBDA_DELIVERY] = LambdaDelivery()
     return environ
 
 
@@ -246,9 +210,8 @@ def test_user_adapters_are_tried_first_and_accepted_over_http() -> None:
 
 def test_s3_inside_sqs_gives_the_s3_events_with_the_sqs_record_id() -> None:
     app = Recorder()
-    results: list[EventResult] = []
     environ = request(sqs_event(s3_event("a.epub"), {"plain": True}), trusted=True)
-    environ[RESULTS] = results
+    results = environ[LAMBDA_DELIVERY].results
     call(CloudEventsMiddleware(app), environ)
     assert [e["cloudevent"].get_type() for e in app.calls] == [
         "com.amazonaws.s3.ObjectCreated:Put",
@@ -271,11 +234,10 @@ def test_unwrap_false_keeps_the_envelope() -> None:
 
 def test_batch_failures_are_recorded_per_record() -> None:
     app = Recorder(fail={"b.epub"})
-    results: list[EventResult] = []
     environ = request(
         sqs_event(s3_event("a.epub"), s3_event("b.epub"), s3_event("c.epub")), trusted=True
     )
-    environ[RESULTS] = results
+    results = environ[LAMBDA_DELIVERY].results
     status, _, body = call(CloudEventsMiddleware(app), environ)
     assert status == "500 Internal Server Error"
     assert [(r.record_id, r.ok) for r in results] == [

@@ -19,7 +19,9 @@ import pytest
 
 from cloudevents_wsgi import CloudEventsMiddleware
 from cloudevents_wsgi.aws_lambda import EventFailedError, make_lambda_handler
+from cloudevents_wsgi.delivery import LambdaDelivery
 
+from . import builders
 from .conftest import fixture_paths
 
 x509 = pytest.importorskip("cryptography.x509")
@@ -452,16 +454,22 @@ def test_trusted_flag_is_only_the_environ_key_not_a_header_value() -> None:
         environ = request(body, **{"HTTP_CLOUDEVENTS_WSGI_TRUSTED": value})
         call(CloudEventsMiddleware(app), environ)
         assert "cloudevent" not in app.calls[0]
-    # "truthy" is not enough either: only the boolean True the shim sets.
-    for flag in ("True", 1, [True]):
+    # Anything but the shim's LambdaDelivery object is not enough either,
+    # including the key of the first version's boolean flag.
+    for key, flag in (
+        ("cloudevents_wsgi.lambda_delivery", True),
+        ("cloudevents_wsgi.lambda_delivery", "True"),
+        ("cloudevents_wsgi.lambda_delivery", {"payload": s3}),
+        ("cloudevents_wsgi.trusted", True),
+    ):
         app = App()
         environ = request(body)
-        environ["cloudevents_wsgi.trusted"] = flag
+        environ[key] = flag
         call(CloudEventsMiddleware(app), environ)
-        assert "cloudevent" not in app.calls[0], flag
+        assert "cloudevent" not in app.calls[0], (key, flag)
     app = App()
     environ = request(body)
-    environ["cloudevents_wsgi.trusted"] = True
+    environ["cloudevents_wsgi.lambda_delivery"] = LambdaDelivery()
     call(CloudEventsMiddleware(app), environ)
     assert app.calls[0]["cloudevent"].get_type() == "com.amazonaws.s3.ObjectCreated:Put"
 
@@ -493,7 +501,7 @@ def test_lambda_http_events_are_never_trusted() -> None:
     assert answer["statusCode"] == 200
     assert len(app.calls) == 1
     assert "cloudevent" not in app.calls[0]
-    assert app.calls[0].get("cloudevents_wsgi.trusted") is not True
+    assert "cloudevents_wsgi.lambda_delivery" not in app.calls[0]
 
 
 # -- logs --------------------------------------------------------------------------------
@@ -578,18 +586,13 @@ def test_logs_never_carry_event_data(captured_logs: Capture) -> None:
                 environ["CONTENT_TYPE"] = headers["CONTENT_TYPE"]
                 call(middleware, environ)
     # Native events through the Lambda shim, with a record that fails.
-    sqs = {
-        "Records": [
-            {
-                "messageId": f"m-{i}",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:books",
-                "attributes": {"SentTimestamp": "1714557600000"},
-                "body": json.dumps({"password": SECRET}),
-            }
-            for i in range(3)
-        ]
-    }
+    sqs = builders.sqs_batch(
+        *({"password": SECRET} for _ in range(3)),
+        id_format="m-{}",
+        queue="books",
+        region="us-east-1",
+        sent="1714557600000",
+    )
     handler = make_lambda_handler(App(raise_in={1}))
     handler(sqs, None)
     with pytest.raises(EventFailedError):

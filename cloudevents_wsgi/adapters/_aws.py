@@ -54,7 +54,8 @@ def first_record_from(payload: Any, event_source: str, key: str = "eventSource")
 class RecordsAdapter:
     """A Lambda event of ``Records`` from one ``eventSource``: one conversion
     per record. Subclasses set ``name`` and ``event_source`` and write
-    :meth:`convert_record`."""
+    :meth:`convert_record` (or :meth:`convert_records` for a record that may
+    give several events)."""
 
     name: str
     event_source: str
@@ -65,18 +66,66 @@ class RecordsAdapter:
     def convert(self, payload: Any, message: Message) -> list[Converted]:
         converted: list[Converted] = []
         for index, record in enumerate(records(payload)):
-            where = f"Records[{index}]"
-            event_source = string(record, "eventSource", where)
-            if event_source != self.event_source:
-                raise InvalidEventError(
-                    f"{where}.eventSource", f"must be {self.event_source!r}", event_source
-                )
-            converted.append(self.convert_record(record, where))
+            converted += self._convert_one(record, f"Records[{index}]")
         return converted
+
+    def _convert_one(self, record: dict[str, Any], where: str) -> list[Converted]:
+        event_source = string(record, "eventSource", where)
+        if event_source != self.event_source:
+            raise InvalidEventError(
+                f"{where}.eventSource", f"must be {self.event_source!r}", event_source
+            )
+        return self.convert_records(record, where)
+
+    def convert_records(self, record: dict[str, Any], where: str) -> list[Converted]:
+        """The CloudEvents of one record; ``where`` is its path (``Records[2]``)."""
+        return [self.convert_record(record, where)]
 
     def convert_record(self, record: dict[str, Any], where: str) -> Converted:
         """The CloudEvent of one record; ``where`` is its path (``Records[2]``)."""
         raise NotImplementedError
+
+
+class BatchRecordsAdapter(RecordsAdapter):
+    """Records that Lambda can retry one by one (partial batch responses).
+
+    ``record_id_path`` declares, once, where a record's ``itemIdentifier`` is
+    (SQS ``("messageId",)``); every event made from a record carries it as
+    ``record_id``. Satisfies :class:`~cloudevents_wsgi.adapters.base.BatchAdapter`.
+    """
+
+    record_id_path: tuple[str, ...]
+
+    def record_id(self, record: Any) -> str | None:
+        """The record's identifier for ``batchItemFailures``; ``None`` if it has none."""
+        value = record
+        for key in self.record_id_path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value if isinstance(value, str) and value else None
+
+    def _convert_one(self, record: dict[str, Any], where: str) -> list[Converted]:
+        items = super()._convert_one(record, where)
+        container, field = record, where
+        for key in self.record_id_path[:-1]:
+            container, field = obj_member(container, key, field), path_join(field, key)
+        record_id = string(container, self.record_id_path[-1], field)
+        return [item._replace(record_id=record_id) for item in items]
+
+    def convert_each(
+        self, payload: Any, message: Message
+    ) -> list[list[Converted] | InvalidEventError]:
+        """Each record's events, or the error that refuses that record alone."""
+        outcomes: list[list[Converted] | InvalidEventError] = []
+        items = payload.get("Records") if isinstance(payload, dict) else None
+        if not isinstance(items, list) or not items:
+            items = records(payload)  # raises, naming what is wrong
+        for index, record in enumerate(items):
+            where = f"Records[{index}]"
+            try:
+                outcomes.append(self._convert_one(obj(record, where), where))
+            except InvalidEventError as error:
+                outcomes.append(error)
+        return outcomes
 
 
 def obj(value: Any, where: str) -> dict[str, Any]:

@@ -46,11 +46,13 @@ EVENT_TYPES: Final = {
 }
 
 
-class DynamoDBAdapter(_aws.RecordsAdapter):
+class DynamoDBAdapter(_aws.BatchRecordsAdapter):
     """DynamoDB Streams records delivered to Lambda."""
 
     name = "aws.dynamodb"
     event_source = EVENT_SOURCE
+    # The itemIdentifier of Lambda's partial batch responses (with-ddb.html).
+    record_id_path = ("dynamodb", "SequenceNumber")
 
     def convert_record(self, record: dict[str, Any], where: str) -> Converted:
         return _record(record, where)
@@ -64,7 +66,8 @@ def _record(record: dict[str, Any], where: str) -> Converted:
             f"{where}.eventName", f"is not one of {', '.join(EVENT_TYPES)}", event_name
         )
     stream = _aws.obj_member(record, "dynamodb", where)
-    sequence_number = _aws.string(stream, "SequenceNumber", f"{where}.dynamodb")
+    # Checked here, in field order; record_id_path makes it the record_id.
+    _aws.string(stream, "SequenceNumber", f"{where}.dynamodb")
     created = stream.get("ApproximateCreationDateTime")
     attributes = {
         "type": event_type,
@@ -76,7 +79,7 @@ def _record(record: dict[str, Any], where: str) -> Converted:
         "datacontenttype": _aws.JSON,
     }
     paths = {"source": f"{where}.eventSourceARN", "id": f"{where}.eventID"}
-    return Converted(_aws.event(attributes, stream, paths), record, sequence_number)
+    return Converted(_aws.event(attributes, stream, paths), record)
 
 
 # DynamoDB numbers: up to 38 significant digits, which a float cannot hold.

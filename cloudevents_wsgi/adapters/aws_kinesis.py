@@ -36,11 +36,13 @@ TYPE: Final = "com.amazonaws.kinesis.record"
 EVENT_SOURCE: Final = "aws:kinesis"
 
 
-class KinesisAdapter(_aws.RecordsAdapter):
+class KinesisAdapter(_aws.BatchRecordsAdapter):
     """Kinesis Data Streams records delivered to Lambda."""
 
     name = "aws.kinesis"
     event_source = EVENT_SOURCE
+    # The itemIdentifier of Lambda's partial batch responses (with-kinesis.html).
+    record_id_path = ("kinesis", "sequenceNumber")
 
     def convert_record(self, record: dict[str, Any], where: str) -> Converted:
         return _record(record, where)
@@ -71,8 +73,7 @@ def _record(record: dict[str, Any], where: str) -> Converted:
         "id": f"{where}.eventID",
         "subject": f"{inner}.partitionKey",
     }
-    sequence_number = _aws.string(kinesis, "sequenceNumber", inner)
-    return Converted(_aws.event(attributes, data, paths), record, sequence_number)
+    return Converted(_aws.event(attributes, data, paths), record)
 
 
 ADAPTER: Final = KinesisAdapter()

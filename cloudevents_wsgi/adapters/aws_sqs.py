@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ..errors import InvalidEventError
 from ..message import Message
 from . import _aws, aws_eventbridge, aws_s3, aws_sns
 from .base import Adapter, Converted
@@ -49,7 +48,7 @@ NESTED: Final[tuple[Adapter, ...]] = (
 _NO_HEADERS: Final = Message()
 
 
-class SQSAdapter:
+class SQSAdapter(_aws.BatchRecordsAdapter):
     """SQS messages delivered to Lambda.
 
     ``unwrap=False`` keeps every SQS message as an event of its own, whatever
@@ -57,25 +56,14 @@ class SQSAdapter:
     """
 
     name = "aws.sqs"
+    event_source = EVENT_SOURCE
+    # The itemIdentifier of Lambda's partial batch responses (with-sqs.html).
+    record_id_path = ("messageId",)
 
     def __init__(self, *, unwrap: bool = True) -> None:
         self.unwrap = unwrap
 
-    def matches(self, payload: Any, message: Message) -> bool:
-        return _aws.first_record_from(payload, EVENT_SOURCE)
-
-    def convert(self, payload: Any, message: Message) -> list[Converted]:
-        converted: list[Converted] = []
-        for index, record in enumerate(_aws.records(payload)):
-            converted += self._record(record, f"Records[{index}]")
-        return converted
-
-    def _record(self, record: dict[str, Any], where: str) -> list[Converted]:
-        event_source = _aws.string(record, "eventSource", where)
-        if event_source != EVENT_SOURCE:
-            raise InvalidEventError(
-                f"{where}.eventSource", f"must be {EVENT_SOURCE!r}", event_source
-            )
+    def convert_records(self, record: dict[str, Any], where: str) -> list[Converted]:
         message_id = _aws.string(record, "messageId", where)
         body = _aws.string(record, "body", where)
         data, content_type = _aws.json_or_text(body)
@@ -85,7 +73,7 @@ class SQSAdapter:
                     inner: list[Converted] = _aws.prefixed(
                         f"{where}.body.", adapter.convert, data, _NO_HEADERS
                     )
-                    return [item._replace(record_id=message_id) for item in inner]
+                    return inner
         attributes = {
             "type": TYPE,
             "source": _aws.source_reference(_aws.string(record, "eventSourceARN", where)),
@@ -94,7 +82,7 @@ class SQSAdapter:
             "datacontenttype": content_type,
         }
         paths = {"source": f"{where}.eventSourceARN", "id": f"{where}.messageId"}
-        return [Converted(_aws.event(attributes, data, paths), record, message_id)]
+        return [Converted(_aws.event(attributes, data, paths), record)]
 
 
 def _sent(record: dict[str, Any], where: str) -> Any:

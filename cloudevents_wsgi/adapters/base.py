@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
+from ..errors import InvalidEventError
 from ..event import CloudEvent
 from ..message import Message
 
-__all__ = ["Adapter", "Converted"]
+__all__ = ["Adapter", "BatchAdapter", "Converted"]
 
 
 class Converted(NamedTuple):
@@ -51,4 +52,31 @@ class Adapter(Protocol):
         Raises :class:`cloudevents_wsgi.InvalidEventError` naming the field
         (``"Records[0].s3.bucket.name"``) when the payload is malformed.
         """
+        ...
+
+
+@runtime_checkable
+class BatchAdapter(Adapter, Protocol):
+    """An adapter of Lambda record batches that Lambda can retry record by record
+    (SQS, Kinesis, DynamoDB streams: "partial batch responses").
+
+    It declares, once, each record's identifier, and converts each record on
+    its own so that an invalid record fails alone.
+    """
+
+    #: The records' ``eventSource`` (``"aws:sqs"``).
+    event_source: str
+
+    def record_id(self, record: Any) -> str | None:
+        """The record's ``itemIdentifier`` for ``batchItemFailures`` (SQS
+        ``messageId``, stream sequence number); ``None`` if it has none. Must not raise."""
+        ...
+
+    def convert_each(
+        self, payload: Any, message: Message
+    ) -> list[list[Converted] | InvalidEventError]:
+        """Per record, in order: its CloudEvents (each with ``record_id`` set),
+        or the error that refuses that record alone. Raises
+        :class:`~cloudevents_wsgi.InvalidEventError` when the payload as a
+        whole is not a batch."""
         ...

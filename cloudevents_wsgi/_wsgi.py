@@ -1,0 +1,106 @@
+"""Run a WSGI application to completion and keep its whole answer.
+
+Used by the Lambda shim (which must hand Lambda one complete response) and by
+the middleware (which calls the app once per event of a batch and combines the
+answers). PEP 3333's rules for the server side are enforced, the strictest of
+the two runners this replaced: a status line that is not ``NNN reason`` or a
+body before ``start_response`` raises ``RuntimeError``/``ValueError``, a second
+``start_response`` is allowed only with ``exc_info`` (re-raised once a body was
+sent), ``write()`` and the returned iterable both count, and the iterable's
+``close()`` is always called.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+
+__all__ = ["Response", "run"]
+
+_STATUS_LINE = re.compile(r"[1-5][0-9][0-9]( |\Z)").match
+
+
+class Response:
+    """What the app answered: ``status`` (``"200 OK"``), ``headers`` and the
+    body ``chunks``, as a buffering server's side of ``start_response`` sees them."""
+
+    __slots__ = ("chunks", "headers", "status")
+
+    def __init__(
+        self,
+        status: str = "",
+        headers: list[tuple[str, str]] | None = None,
+        chunks: list[bytes] | None = None,
+    ) -> None:
+        self.status = status
+        self.headers: list[tuple[str, str]] = [] if headers is None else headers
+        self.chunks: list[bytes] = [] if chunks is None else chunks
+
+    @property
+    def code(self) -> int:
+        """The status code (``int``)."""
+        return int(self.status[:3])
+
+    @property
+    def ok(self) -> bool:
+        """Whether the status is 2xx."""
+        return 200 <= self.code < 300
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def header(self, name: str) -> str | None:
+        """The last value of header ``name`` (lower case), or ``None``."""
+        values = [v for k, v in self.headers if k.lower() == name]
+        return values[-1] if values else None
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        if exc_info is not None:
+            try:
+                if self.chunks:  # PEP 3333: the headers count as sent
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status:
+            raise RuntimeError("start_response called a second time without exc_info")
+        if not isinstance(status, str) or not _STATUS_LINE(status):
+            raise ValueError(f"not a WSGI status line: {status!r}")
+        self.status = status
+        self.headers = list(headers)
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.chunks.append(bytes(data))
+
+
+def run(app: WSGIApplication, environ: WSGIEnvironment) -> Response:
+    """Call ``app`` and collect its whole answer.
+
+    Raises what the app raised, ``RuntimeError`` when it broke the protocol
+    (no ``start_response``, a body before it) and ``ValueError`` for a status
+    that is not a WSGI status line.
+    """
+    response = Response()
+    chunks = response.chunks
+    iterable: Iterable[bytes] = app(environ, response.start_response)
+    try:
+        for chunk in iterable:
+            if chunk:
+                if not response.status:
+                    raise RuntimeError("the application sent a body before start_response")
+                chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
+    finally:
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            close()
+    if not response.status:
+        raise RuntimeError("the application returned without calling start_response")
+    return response

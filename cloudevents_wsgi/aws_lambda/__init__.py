@@ -1,0 +1,265 @@
+"""AWS Lambda handler: every Lambda event into one WSGI application.
+
+Point the function's handler at ``cloudevents_wsgi.aws_lambda.handler`` and set
+``CLOUDEVENTS_WSGI_APP=mysite.wsgi:application`` (or only
+``DJANGO_SETTINGS_MODULE`` for a Django project), or build one in code::
+
+    from cloudevents_wsgi.aws_lambda import make_lambda_handler
+    handler = make_lambda_handler(application, routes={"com.amazonaws.s3.*": "/hooks/s3"})
+
+The application is always wrapped in :class:`cloudevents_wsgi.CloudEventsMiddleware`
+(a middleware already inside it passes the event on untouched).
+
+Each kind of trigger is one module that recognises its events (``infer``)
+and reads the event and writes the answer Lambda expects (``handle``); they
+are tried in the order of :data:`TRIGGERS`, and no two recognise the same
+event (the test suite runs every sample through every predicate):
+
+=========================  ==================================================
+``http_apigw_v2``          API Gateway HTTP APIs (payload 2.0)
+``http_function_url``      Lambda function URLs
+``http_apigw_rest``        API Gateway REST APIs (payload 1.0)
+``http_alb``               Application Load Balancer targets
+``native``                 everything else (S3, SQS, SNS, EventBridge,
+                           DynamoDB, Kinesis, CloudWatch Logs, SES, a
+                           CloudEvent invoked directly...): one ``POST`` to
+                           ``event_path``; nothing is ever dropped as a
+                           "warm-up ping"
+=========================  ==================================================
+
+Adding a trigger is adding a module with ``KIND``, ``infer(event)`` and
+``handle(app, options, event, context)``, and its place in :data:`TRIGGERS`.
+
+Environ keys, besides PEP 3333's:
+
+====================================  ===========================================
+``aws.event``                         the Lambda event, as Lambda decoded it
+``aws.context``                       the Lambda context object
+``cloudevents_wsgi.lambda_delivery``  non-HTTP events only: the
+                                      :class:`~cloudevents_wsgi.delivery.LambdaDelivery`
+                                      (the decoded event, trusted because only AWS
+                                      can invoke the function; the ``routes``; one
+                                      result per event). Never set for HTTP events,
+                                      never derived from a header.
+====================================  ===========================================
+
+Outcomes of non-HTTP events:
+
+- SQS, Kinesis and DynamoDB stream batches return
+  ``{"batchItemFailures": [...]}`` (see :func:`batch_item_failures`). Lambda
+  reads it only when the event source mapping has ``FunctionResponseTypes:
+  ["ReportBatchItemFailures"]``; **without that setting Lambda treats the
+  answer as a complete success and deletes the failed records**. Enable it, or
+  pass ``report_batch_item_failures=False`` so that any failure fails the whole
+  batch instead. A batch whose every record failed raises
+  :class:`BatchFailedError`, so the batch is retried (and bisected or
+  dead-lettered as configured). SQS FIFO batches: after a failure, the rest
+  of that message group is not handed over but reported, so the group is
+  retried in order. A malformed record fails alone; on a stream, the records
+  after it are not handed over.
+- Any other event raises :class:`EventFailedError` when the app answers
+  non-2xx or an event made from it failed, and lets an exception from the app
+  propagate: Lambda records an error, retries asynchronous invocations and
+  sends them to the dead-letter queue or failure destination.
+
+Responses to HTTP events: the body is base64-encoded (``isBase64Encoded``)
+unless its Content-Type matches ``text_types`` and it has no
+Content-Encoding. REST APIs pass such a body on decoded only when the API's
+``binaryMediaTypes`` include it: set ``*/*``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from .. import _loading
+from ..errors import ConfigurationError
+from ..middleware import CloudEventsMiddleware
+from . import http_alb, http_apigw_rest, http_apigw_v2, http_function_url, native
+from .batch import batch_item_failures
+from .errors import BatchFailedError, EventFailedError
+from .options import DEFAULT_TEXT_TYPES, Options
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+__all__ = [
+    "ALB",
+    "DEFAULT_TEXT_TYPES",
+    "FUNCTION_URL",
+    "HTTP_API",
+    "REST_API",
+    "TRIGGERS",
+    "BatchFailedError",
+    "EventFailedError",
+    "LazyHandler",
+    "Trigger",
+    "batch_item_failures",
+    "handler",
+    "http_event_kind",
+    "load_app",
+    "make_lambda_handler",
+]
+
+APP_VARIABLE: Final = "CLOUDEVENTS_WSGI_APP"
+
+# The kinds of HTTP event (the names of the sample folders in the test suite).
+REST_API: Final = http_apigw_rest.KIND
+HTTP_API: Final = http_apigw_v2.KIND
+ALB: Final = http_alb.KIND
+FUNCTION_URL: Final = http_function_url.KIND
+
+LambdaHandler = Callable[[Any, Any], dict[str, Any]]
+
+
+class Trigger(Protocol):
+    """One kind of Lambda trigger (a module satisfies it)."""
+
+    KIND: str
+
+    def infer(self, event: Any) -> bool:
+        """Whether ``event`` is this trigger's; must not raise."""
+        ...
+
+    def handle(
+        self, app: WSGIApplication, options: Options, event: Any, context: Any
+    ) -> dict[str, Any]:
+        """Run ``app`` on ``event`` and return the answer Lambda expects."""
+        ...
+
+
+#: The triggers, tried in order; the last one takes every event.
+TRIGGERS: Final[tuple[Trigger, ...]] = (
+    http_apigw_v2,  # the most common first: no two predicates overlap
+    http_function_url,
+    http_apigw_rest,
+    http_alb,
+    native,
+)
+_HTTP_TRIGGERS: Final = TRIGGERS[:-1]
+_LAST: Final = TRIGGERS[-1]
+
+
+def http_event_kind(event: Any) -> str | None:
+    """:data:`REST_API`, :data:`HTTP_API`, :data:`ALB`, :data:`FUNCTION_URL`,
+    or ``None`` for an event that is not an HTTP request."""
+    for trigger in _HTTP_TRIGGERS:
+        if trigger.infer(event):
+            return trigger.KIND
+    return None
+
+
+def make_lambda_handler(
+    app: WSGIApplication,
+    *,
+    event_path: str = "/events",
+    routes: Mapping[str, str] | None = None,
+    text_types: Collection[str] = DEFAULT_TEXT_TYPES,
+    server_name: str = "localhost",
+    report_batch_item_failures: bool = True,
+) -> LambdaHandler:
+    """A Lambda handler, ``handler(event, context) -> dict``, that runs ``app``.
+
+    ``event_path``
+        where non-HTTP events are ``POST``-ed.
+    ``routes``
+        CloudEvent type glob patterns to paths (``{"com.amazonaws.s3.*":
+        "/hooks/s3"}``), handed to the middleware in the delivery.
+    ``text_types``
+        media type glob patterns whose response bodies are sent as text.
+    ``server_name``
+        ``SERVER_NAME`` of the requests made from non-HTTP events; Django
+        checks it against ``ALLOWED_HOSTS``.
+    ``report_batch_item_failures``
+        whether SQS and stream batches report failed records one by one
+        (needs ``ReportBatchItemFailures`` on the event source mapping);
+        when false any failure fails the whole batch.
+
+    Raises :class:`~cloudevents_wsgi.ConfigurationError` for an unusable option.
+    """
+    if not callable(app):
+        raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
+    options = Options(
+        event_path=event_path,
+        routes=routes,
+        text_types=text_types,
+        server_name=server_name,
+        report_batch_item_failures=report_batch_item_failures,
+    )
+    # Always wrapped: a middleware inside passes an event's environ on untouched.
+    wrapped = CloudEventsMiddleware(app)
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        # Every HTTP trigger needs a requestContext object (the tests check it):
+        # without one, only the last trigger can take the event.
+        if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
+            for trigger in _HTTP_TRIGGERS:
+                if trigger.infer(event):
+                    return trigger.handle(wrapped, options, event, context)
+        return _LAST.handle(wrapped, options, event, context)
+
+    return handler
+
+
+class LazyHandler:
+    """A handler that loads its app from the environment variables on first use.
+
+    :data:`handler` is one: the app is imported once per Lambda execution
+    environment, on the first invocation, then reused. A configuration that
+    cannot be loaded raises :class:`~cloudevents_wsgi.ConfigurationError` on
+    each invocation (Lambda reports it) until it is fixed.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        self._handler: LambdaHandler | None = None
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        if self._handler is None:
+            self._handler = make_lambda_handler(load_app(), **self.options)
+        return self._handler(event, context)
+
+
+_LOAD_MESSAGES: Final = {
+    "form": APP_VARIABLE + " must be 'module:attribute' (e.g. 'mysite.wsgi:application'), "
+    "not {error.spec!r}",
+    "module": APP_VARIABLE + "={error.spec!r}: there is no module {error.module!r} on sys.path",
+    "attribute": APP_VARIABLE + "={error.spec!r}: module {error.module!r} has no attribute "
+    "{error.name!r}",
+    "callable": APP_VARIABLE + "={error.spec!r}: {error.name!r} is not a WSGI callable but "
+    "a {error.found}",
+}
+
+
+def load_app(environ: Mapping[str, str] | None = None) -> WSGIApplication:
+    """The WSGI app named by ``CLOUDEVENTS_WSGI_APP`` (``module:attribute``),
+    else Django's when ``DJANGO_SETTINGS_MODULE`` is set.
+
+    Raises :class:`~cloudevents_wsgi.ConfigurationError` naming the variable;
+    an import error inside the app's own module propagates as it is.
+    """
+    environ = os.environ if environ is None else environ
+    spec = environ.get(APP_VARIABLE, "").strip()
+    if not spec:
+        if environ.get("DJANGO_SETTINGS_MODULE"):
+            try:
+                return _loading.django_application()
+            except ConfigurationError as error:
+                raise ConfigurationError(
+                    f"DJANGO_SETTINGS_MODULE is set but {error}; install it or set {APP_VARIABLE}"
+                ) from error
+        raise ConfigurationError(
+            f"set {APP_VARIABLE} to the WSGI application as 'module:attribute' "
+            "(e.g. 'mysite.wsgi:application'), or DJANGO_SETTINGS_MODULE for Django"
+        )
+    try:
+        target: WSGIApplication = _loading.load_object(spec)
+    except _loading.LoadError as error:
+        raise ConfigurationError(_LOAD_MESSAGES[error.problem].format(error=error)) from None
+    return target
+
+
+#: The ready handler for the Lambda configuration (``cloudevents_wsgi.aws_lambda.handler``).
+handler = LazyHandler()

@@ -1,0 +1,203 @@
+"""Every Lambda event that is not an HTTP request: S3, SQS, SNS, EventBridge,
+DynamoDB, Kinesis, CloudWatch Logs, SES, a CloudEvent invoked directly...
+
+The event becomes one ``POST`` to ``event_path`` carrying a
+:class:`~cloudevents_wsgi.delivery.LambdaDelivery`; the middleware the shim
+wraps around the app turns it into CloudEvents, calls the app once per event
+and reports each outcome to the delivery. The answer to Lambda is built from
+those outcomes:
+
+- a record batch (SQS, Kinesis, DynamoDB streams): ``{"batchItemFailures":
+  [...]}`` (:mod:`.batch`), or :class:`BatchFailedError` when every record
+  failed or failures may not be reported record by record;
+- anything else: the app's answer (status, headers, body) when it was 2xx
+  for every event, else :class:`EventFailedError`, and an exception from the
+  app propagates: Lambda records an error, retries asynchronous invocations
+  and sends them to the dead-letter queue or failure destination.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from .._wsgi import Response, run
+from ..delivery import EventResult, LambdaDelivery
+from ..environ import LAMBDA_DELIVERY
+from . import batch, http
+from .errors import BatchFailedError, EventFailedError
+from .options import Options
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+KIND: Final = "native"
+
+# Built once: json.dumps with options builds an encoder on every call.
+_TO_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+_STRUCTURED: Final = "application/cloudevents+json"
+_BATCH: Final = "application/cloudevents-batch+json"
+
+
+def infer(event: Any) -> bool:
+    """Every event: this trigger is tried last, after the HTTP ones."""
+    return True
+
+
+def handle(app: WSGIApplication, options: Options, event: Any, context: Any) -> dict[str, Any]:
+    adapter = batch.batch_adapter(event)
+    admit, on_failure = (None, None)
+    if adapter is not None:
+        admit, on_failure = batch.gate(event, adapter) or (None, None)
+    delivery = LambdaDelivery(event, routes=options.routes, admit=admit, on_failure=on_failure)
+    try:
+        response = _post(app, options, delivery, context)
+    except Exception:
+        if adapter is None or not delivery.results:
+            raise  # a Lambda error: AWS retries
+        # A batch of one whose event raised (the middleware recorded it):
+        # reported below like any failed batch.
+        response = Response("500 Internal Server Error")
+    results = delivery.results
+    answer_body = response.body
+
+    if adapter is not None:
+        records: list[Any] = event["Records"]
+        failures = batch.failed_records(event, results, adapter)
+        if not failures:
+            return {"batchItemFailures": []}
+        report = batch.item_identifiers(event, failures, adapter)
+        partial = len(failures) < len(records) and options.report_batch_item_failures
+        if report is None or not partial:
+            count = (
+                "every record"
+                if len(failures) == len(records)
+                else f"{len(failures)} of {len(records)} records"
+            )
+            raise BatchFailedError(
+                f"{count} of the batch failed; {_answered(response, results, answer_body)}",
+                status=response.code,
+                body=answer_body,
+                results=results,
+            ) from _first_exception(results)
+        return {"batchItemFailures": [{"itemIdentifier": i} for i in report]}
+
+    failed = [r for r in results if not r.ok]
+    if not response.ok or failed:
+        if response.code in (404, 405, 415) and not results:
+            summary = (
+                "nothing recognised this event (is there an adapter for it, and does the "
+                f"app answer POST {options.event_path}?)"
+            )
+        elif failed and len(results) > 1:
+            summary = f"{len(failed)} of the {len(results)} events made from this event failed"
+        else:
+            summary = "the event failed"
+        raise EventFailedError(
+            f"{summary}; {_answered(response, results, answer_body)}",
+            status=response.code,
+            body=answer_body,
+            results=results,
+        ) from _first_exception(results)
+    text, is_base64 = http.encode_body(response, options)
+    return {
+        "statusCode": response.code,
+        "headers": {
+            name: ",".join(values) for name, values in http.grouped(response.headers).items()
+        },
+        "body": text,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _post(
+    app: WSGIApplication, options: Options, delivery: LambdaDelivery, context: Any
+) -> Response:
+    """``POST`` the delivery to the app (the middleware the shim wrapped it in).
+
+    A native payload travels decoded in the delivery, so the body is empty;
+    CloudEvents (structured, batch) travel as JSON in the body, read as any
+    CloudEvents request is.
+    """
+    payload = delivery.payload
+    content_type = _content_type(payload)
+    if content_type == "application/json":
+        body = b""
+    else:
+        # surrogatepass: a lone surrogate (a JSON "\ud800" escape) stays, as
+        # bytes that are not UTF-8, for the middleware to refuse with a 400.
+        body = _TO_JSON(payload).encode("utf-8", "surrogatepass")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": options.event_path,
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)),
+        "SERVER_NAME": options.server_name,
+        # "https", so that apps that redirect plain HTTP (Django's
+        # SECURE_SSL_REDIRECT) take the event rather than answer 301.
+        "SERVER_PORT": "443",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        # The request comes from inside the execution environment.
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        LAMBDA_DELIVERY: delivery,
+        http.AWS_EVENT: payload,
+        http.AWS_CONTEXT: context,
+    }
+    return run(app, environ)
+
+
+def _content_type(event: Any) -> str:
+    if isinstance(event, dict) and "specversion" in event:
+        return _STRUCTURED
+    if (
+        isinstance(event, list)
+        and event
+        and all(isinstance(item, dict) and "specversion" in item for item in event)
+    ):
+        return _BATCH
+    return "application/json"
+
+
+def _answered(response: Response, results: Sequence[EventResult], body: bytes) -> str:
+    refused = [result.reason for result in results if result.reason is not None]
+    # The field and the reason of the first refused record (never its data).
+    detail = f": {refused[0]}" if refused else _detail(body)
+    if any(result.event is not None for result in results):
+        return f"the application answered {response.status!r}{detail}"
+    # The middleware refused it (an invalid event): the app never saw it.
+    return f"no event reached the application; answered {response.status!r}{detail}"
+
+
+def _detail(body: bytes) -> str:
+    if not body:
+        return ""
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        problem = None
+    if isinstance(problem, dict) and isinstance(problem.get("reason"), str):
+        # The field and the reason, not the quoted value: this message goes to
+        # CloudWatch, and logs never carry event data.
+        return f": {problem.get('field')}: {problem['reason']}"
+    text = body[:300].decode("utf-8", "replace")
+    return ": " + text + ("..." if len(body) > 300 else "")
+
+
+def _first_exception(results: Sequence[EventResult]) -> BaseException | None:
+    for result in results:
+        if result.exc_info is not None and isinstance(result.exc_info[1], BaseException):
+            return result.exc_info[1]
+    return None
