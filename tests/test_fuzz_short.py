@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 
 import pytest
 
@@ -35,7 +34,6 @@ def run_short(target: str) -> None:
     harness = load(target)
     rng = random.Random(f"ci:{target}")
     unknown: list[str] = []
-    start = time.perf_counter()
     for _ in range(RUNS[target]):
         data = generate(rng, 1024)
         try:
@@ -46,5 +44,4 @@ def run_short(target: str) -> None:
                     f'{error!r}\nreproduce: python -c "from fuzz.fuzz_{target} import '
                     f"one_input; one_input(bytes.fromhex('{data.hex()}'))\""
                 )
-    assert time.perf_counter() - start < 15
     assert unknown == [], "\n\n".join(unknown[:3])
