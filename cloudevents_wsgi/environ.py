@@ -67,6 +67,7 @@ __all__ = [
     "RECORD_ID",
     "ce_headers",
     "event_to_json",
+    "request_headers",
     "write_binary",
     "write_structured",
 ]
@@ -118,6 +119,40 @@ def ce_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
         if name is not None:
             pairs.append((name, value))
     return pairs
+
+
+def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The request's headers (lower-case names, ``x-amz-sns-message-type``)
+    from the environ's ``HTTP_*`` keys and ``CONTENT_TYPE``."""
+    names, others = _HEADER_NAMES, _NOT_HEADERS
+    headers = {}
+    for key, value in environ.items():
+        if key in others:
+            continue
+        name = names[key] if key in names else _header_name(key)
+        if name is not None:
+            headers[name] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+# Environ keys by what they are (``HTTP_X_AMZ_SNS_MESSAGE_TYPE``:
+# ``x-amz-sns-message-type``; a server's own keys: not a header), bounded and
+# kept by hand like the ``HTTP_CE_*`` caches above, for the same measured reason.
+_HEADER_NAMES: dict[str, str] = {}
+_NOT_HEADERS: set[str] = set()
+
+
+def _header_name(key: str) -> str | None:
+    if key.startswith("HTTP_"):
+        name = key[5:].lower().replace("_", "-")
+        if len(_HEADER_NAMES) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
+            _HEADER_NAMES[key] = name
+        return name
+    if len(_NOT_HEADERS) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
+        _NOT_HEADERS.add(key)
+    return None
 
 
 def _clear_event_keys(environ: dict[str, Any]) -> None:

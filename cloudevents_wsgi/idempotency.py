@@ -54,9 +54,9 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
+from .dispatch import run_event
 from .environ import CLOUDEVENT
 from .errors import ConfigurationError
-from .middleware import _run_event
 
 if TYPE_CHECKING:
     import sqlite3
@@ -165,7 +165,7 @@ def idempotent(
         environ[IDEMPOTENCY_KEY] = key
         # The whole answer first, so that its outcome is recorded before the
         # sender can see it (and send the event again).
-        response, exc_info = _run_event(app, environ)
+        response, exc_info = run_event(app, environ)
         status, headers, chunks, code = (
             response.status,
             response.headers,
