@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
 from .._wsgi import Response, run
-from ..errors import InvalidEventError
+from ..errors import InvalidEventError, problem_response
 from .options import Options
 
 if TYPE_CHECKING:
@@ -61,14 +61,10 @@ def respond(
         # A hand-made or damaged event (AWS itself sends none like it): the
         # request it describes cannot be built.
         logger.warning("malformed %s event: %r", kind, exc)
-        problem = InvalidEventError(
-            "event", f"is not a well-formed {kind} event ({type(exc).__name__})"
+        status, headers, body = problem_response(
+            InvalidEventError("event", f"is not a well-formed {kind} event ({type(exc).__name__})")
         )
-        response = Response(
-            "400 Bad Request",
-            [("Content-Type", "application/problem+json")],
-            [problem.problem_json()],
-        )
+        response = Response(status, headers, [body])
         return write(event, response, options)
     environ[AWS_EVENT] = event
     environ[AWS_CONTEXT] = context
