@@ -45,6 +45,7 @@ import io
 from collections.abc import Mapping
 from typing import Any, Final
 
+from . import spec
 from .event import CloudEvent
 from .message import is_plain_header_value
 from .writer import (
@@ -92,8 +93,8 @@ LAMBDA_DELIVERY: Final = "cloudevents_wsgi.lambda_delivery"
 # 2.2 times slower (1.2 against 2.6 µs for a 26-key environ).
 _CE_ATTRIBUTES: dict[str, str] = {}
 _NOT_CE: set[str] = set()
-_KEYS_MAX: Final = 512
-_KEY_LENGTH_MAX: Final = 64
+_KEYS_MAX: Final = spec.CACHE_SIZE
+_KEY_LENGTH_MAX: Final = spec.CACHED_LENGTH
 
 
 def _ce_attribute(key: str) -> str | None:

@@ -184,7 +184,7 @@ def parse_binary(
                 raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
             if not _NAME(attribute):
                 spec.check_name(attribute)
-            if len(_VALID_NAMES) < 512 and len(attribute) <= spec.CACHED_LENGTH:
+            if len(_VALID_NAMES) < spec.CACHE_SIZE and len(attribute) <= spec.CACHED_LENGTH:
                 _VALID_NAMES.add(attribute)  # within bounds on memory
             value = _header_value(attribute, raw)
             checker = _CHECKERS.get(attribute)
@@ -358,7 +358,7 @@ def event_from_json(obj: Any, max_attributes: int = MAX_ATTRIBUTES) -> CloudEven
             )
             if (
                 name not in _PLAIN_JSON_NAMES
-                and len(_PLAIN_JSON_NAMES) < 512
+                and len(_PLAIN_JSON_NAMES) < spec.CACHE_SIZE
                 and len(name) <= spec.CACHED_LENGTH
             ):
                 _PLAIN_JSON_NAMES.add(name)  # checked valid above; bounds on memory
