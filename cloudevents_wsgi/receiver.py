@@ -21,7 +21,7 @@ from . import spec
 from ._json import MAX_DEPTH, check_depth, decode_text, load_json
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
-from .message import Message
+from .message import Message, is_plain_header_value
 
 __all__ = [
     "BATCH",
@@ -147,18 +147,10 @@ def parse_binary(
     raws = attributes.values()
     joined = "".join(raws)
     time_text = attributes.get("time")
-    if (
-        joined.isascii()
-        and joined.isprintable()
-        and "%" not in joined
-        and '"' not in joined
-        and " " not in joined
-        and "" not in raws
-        and attributes.keys() <= _VALID_NAMES
-    ):
-        # The usual case: every name already seen valid, every value printable
-        # ASCII with nothing to unquote or decode, so a valid non-empty String
-        # as it is. What is left is to check the typed attributes.
+    if is_plain_header_value(joined) and "" not in raws and attributes.keys() <= _VALID_NAMES:
+        # The usual case: every name already seen valid, every value plain
+        # (printable ASCII with nothing to unquote or decode, so a valid
+        # non-empty String as it is). What is left: the typed attributes.
         try:
             if "specversion" in attributes and attributes["specversion"] != spec.SPECVERSION:
                 attributes["specversion"] = spec.check_context_attribute(
