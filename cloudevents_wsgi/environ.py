@@ -99,14 +99,19 @@ _KEY_LENGTH_MAX: Final = spec.CACHED_LENGTH
 
 def _ce_attribute(key: str) -> str | None:
     """The attribute an environ key carries (``HTTP_CE_ID``: ``id``), or None."""
-    if key[:8] == "HTTP_CE_":
-        name = key[8:].lower()
-        if len(_CE_ATTRIBUTES) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-            _CE_ATTRIBUTES[key] = name
-        return name
-    if len(_NOT_CE) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-        _NOT_CE.add(key)
-    return None
+    name = key[8:].lower() if key[:8] == "HTTP_CE_" else None
+    return _remember(key, name, _CE_ATTRIBUTES, _NOT_CE)
+
+
+def _remember(key: str, name: str | None, names: dict[str, str], others: set[str]) -> str | None:
+    """``name``, kept as what ``key`` is (within the caches' bounds)."""
+    if len(key) <= _KEY_LENGTH_MAX:
+        if name is None:
+            if len(others) < _KEYS_MAX:
+                others.add(key)
+        elif len(names) < _KEYS_MAX:
+            names[key] = name
+    return name
 
 
 def ce_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -146,14 +151,9 @@ _NOT_HEADERS: set[str] = set()
 
 
 def _header_name(key: str) -> str | None:
-    if key.startswith("HTTP_"):
-        name = key[5:].lower().replace("_", "-")
-        if len(_HEADER_NAMES) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-            _HEADER_NAMES[key] = name
-        return name
-    if len(_NOT_HEADERS) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-        _NOT_HEADERS.add(key)
-    return None
+    """The header an environ key carries (``HTTP_X_A``: ``x-a``), or None."""
+    name = key[5:].lower().replace("_", "-") if key[:5] == "HTTP_" else None
+    return _remember(key, name, _HEADER_NAMES, _NOT_HEADERS)
 
 
 def _clear_event_keys(environ: dict[str, Any]) -> None:
