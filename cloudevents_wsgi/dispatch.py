@@ -5,8 +5,9 @@ answer listing each event's ``id`` and ``status`` (see
 :class:`~cloudevents_wsgi.middleware.CloudEventsMiddleware`). Under the Lambda
 shim each event's outcome is reported to the
 :class:`~cloudevents_wsgi.delivery.LambdaDelivery`, and a record no event
-could be made of (:class:`Refused`) fails alone. Also the small answers the
-middleware writes itself (problem+json, JSON).
+could be made of (:class:`Refused`) fails alone. Also the per-event layers
+around the app (:func:`with_layers`: idempotency, tracing) and the small
+answers the middleware writes itself (problem+json, JSON).
 """
 
 from __future__ import annotations
@@ -21,14 +22,22 @@ from . import environ as keys
 from ._wsgi import Response, run
 from .adapters.base import BatchAdapter, Converted
 from .delivery import EventResult, LambdaDelivery
-from .errors import InvalidEventError, problem_response
+from .errors import ConfigurationError, InvalidEventError, problem_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .middleware import CloudEventsMiddleware
 
-__all__ = ["Refused", "dispatch", "each_record", "json_answer", "problem", "run_event"]
+__all__ = [
+    "Refused",
+    "dispatch",
+    "each_record",
+    "json_answer",
+    "problem",
+    "run_event",
+    "with_layers",
+]
 
 logger = logging.getLogger("cloudevents_wsgi")
 
@@ -125,6 +134,28 @@ def dispatch(
         # A 4xx is always problem+json: the first failure was a refused record.
         return problem(first_refusal, start_response)
     return json_answer(first_failure or "200 OK", {"results": outcomes}, start_response)
+
+
+def with_layers(app: WSGIApplication, idempotency: Any, tracing: Any) -> WSGIApplication:
+    """``app`` inside the per-event layers chosen: tracing outside idempotency,
+    so that a redelivery answered from the store has its span too."""
+    if idempotency is not None:
+        from .idempotency import idempotent
+
+        app = idempotent(app, idempotency)
+    if tracing is not False:
+        if tracing is not True and not callable(getattr(tracing, "get_tracer", None)):
+            raise ConfigurationError(
+                f"tracing must be True, False or an OpenTelemetry TracerProvider, not {tracing!r}"
+            )
+        try:
+            from .tracing import traced
+        except ImportError as exc:
+            raise ConfigurationError(
+                "tracing needs OpenTelemetry: pip install 'cloudevents-wsgi[otel]'"
+            ) from exc
+        app = traced(app, None if tracing is True else tracing)
+    return app
 
 
 class Refused(NamedTuple):

@@ -38,7 +38,7 @@ from ._body import read_event_body, read_or_pass
 from ._json import load_json
 from .adapters.base import Adapter, BatchAdapter, Converted
 from .detect import find_adapter
-from .dispatch import Refused, dispatch, each_record, problem
+from .dispatch import Refused, dispatch, each_record, problem, with_layers
 from .errors import (
     ConfigurationError,
     InvalidEventError,
@@ -262,7 +262,7 @@ class CloudEventsMiddleware:
             webhook_origins=webhook_origins,
             webhook_rate=webhook_rate,
         )
-        self.app = _wrap(app, idempotency, tracing)
+        self.app = with_layers(app, idempotency, tracing)
         self.mode = mode
         self.adapters = tuple(adapters)
         self.native_over_http = self.origins.native_over_http
@@ -492,28 +492,6 @@ class CloudEventsMiddleware:
         """The app gets the request as it came, its body readable again."""
         environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)
-
-
-def _wrap(app: WSGIApplication, idempotency: Any, tracing: Any) -> WSGIApplication:
-    """``app`` inside the per-event layers chosen: tracing outside idempotency,
-    so that a redelivery answered from the store has its span too."""
-    if idempotency is not None:
-        from .idempotency import idempotent
-
-        app = idempotent(app, idempotency)
-    if tracing is not False:
-        if tracing is not True and not callable(getattr(tracing, "get_tracer", None)):
-            raise ConfigurationError(
-                f"tracing must be True, False or an OpenTelemetry TracerProvider, not {tracing!r}"
-            )
-        try:
-            from .tracing import traced
-        except ImportError as exc:
-            raise ConfigurationError(
-                "tracing needs OpenTelemetry: pip install 'cloudevents-wsgi[otel]'"
-            ) from exc
-        app = traced(app, None if tracing is True else tracing)
-    return app
 
 
 # The adapter a provider's own header announces.
