@@ -127,9 +127,9 @@ def answer(
 
 def _status_of(middleware: CloudEventsMiddleware, environ: WSGIEnvironment) -> str:
     """Dapr's status for the middleware's (and so the app's) answer to ``environ``."""
-    from .middleware import _run_event
+    from .dispatch import run_event
 
-    response, _ = _run_event(middleware._receive, dict(environ))
+    response, _ = run_event(middleware._receive, dict(environ))
     code, headers, chunks = response.code, response.headers, response.chunks
     status = dapr_status(code)
     if status == DROP:

@@ -45,6 +45,7 @@ import io
 from collections.abc import Mapping
 from typing import Any, Final
 
+from . import spec
 from .event import CloudEvent
 from .message import is_plain_header_value
 from .writer import (
@@ -67,6 +68,7 @@ __all__ = [
     "RECORD_ID",
     "ce_headers",
     "event_to_json",
+    "request_headers",
     "write_binary",
     "write_structured",
 ]
@@ -91,20 +93,25 @@ LAMBDA_DELIVERY: Final = "cloudevents_wsgi.lambda_delivery"
 # 2.2 times slower (1.2 against 2.6 µs for a 26-key environ).
 _CE_ATTRIBUTES: dict[str, str] = {}
 _NOT_CE: set[str] = set()
-_KEYS_MAX: Final = 512
-_KEY_LENGTH_MAX: Final = 64
+_KEYS_MAX: Final = spec.CACHE_SIZE
+_KEY_LENGTH_MAX: Final = spec.CACHED_LENGTH
 
 
 def _ce_attribute(key: str) -> str | None:
     """The attribute an environ key carries (``HTTP_CE_ID``: ``id``), or None."""
-    if key[:8] == "HTTP_CE_":
-        name = key[8:].lower()
-        if len(_CE_ATTRIBUTES) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-            _CE_ATTRIBUTES[key] = name
-        return name
-    if len(_NOT_CE) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-        _NOT_CE.add(key)
-    return None
+    name = key[8:].lower() if key[:8] == "HTTP_CE_" else None
+    return _remember(key, name, _CE_ATTRIBUTES, _NOT_CE)
+
+
+def _remember(key: str, name: str | None, names: dict[str, str], others: set[str]) -> str | None:
+    """``name``, kept as what ``key`` is (within the caches' bounds)."""
+    if len(key) <= _KEY_LENGTH_MAX:
+        if name is None:
+            if len(others) < _KEYS_MAX:
+                others.add(key)
+        elif len(names) < _KEYS_MAX:
+            names[key] = name
+    return name
 
 
 def ce_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -118,6 +125,35 @@ def ce_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
         if name is not None:
             pairs.append((name, value))
     return pairs
+
+
+def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The request's headers (lower-case names, ``x-amz-sns-message-type``)
+    from the environ's ``HTTP_*`` keys and ``CONTENT_TYPE``."""
+    names, others = _HEADER_NAMES, _NOT_HEADERS
+    headers = {}
+    for key, value in environ.items():
+        if key in others:
+            continue
+        name = names[key] if key in names else _header_name(key)
+        if name is not None:
+            headers[name] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+# Environ keys by what they are (``HTTP_X_AMZ_SNS_MESSAGE_TYPE``:
+# ``x-amz-sns-message-type``; a server's own keys: not a header), bounded and
+# kept by hand like the ``HTTP_CE_*`` caches above, for the same measured reason.
+_HEADER_NAMES: dict[str, str] = {}
+_NOT_HEADERS: set[str] = set()
+
+
+def _header_name(key: str) -> str | None:
+    """The header an environ key carries (``HTTP_X_A``: ``x-a``), or None."""
+    name = key[5:].lower().replace("_", "-") if key[:5] == "HTTP_" else None
+    return _remember(key, name, _HEADER_NAMES, _NOT_HEADERS)
 
 
 def _clear_event_keys(environ: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import reprlib
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -66,21 +67,11 @@ class InvalidEventError(CloudEventsWSGIError, ValueError):
 
     def problem(self) -> dict[str, Any]:
         """The RFC 9457 problem details object for this error."""
-        body: dict[str, Any] = {
-            "type": "about:blank",
-            "title": _TITLES.get(self.status, "Bad Request"),
-            "status": self.status,
-            "detail": str(self),
-            "field": _cut(self.field),
-            "reason": _cut(self.reason),
-        }
-        if self.value is not None:
-            body["value"] = _quote(self.value)
-        return body
+        return problem_details(self.status, self.field, self.reason, self.value)
 
     def problem_json(self) -> bytes:
-        # ASCII: a field or value may hold a lone surrogate from a JSON escape.
-        return json.dumps(self.problem()).encode("ascii")
+        """:meth:`problem` as JSON (ASCII), the body of :func:`problem_response`."""
+        return _dump(self.problem())
 
 
 class UnsupportedFormatError(InvalidEventError):
@@ -95,19 +86,76 @@ class PayloadTooLargeError(InvalidEventError):
     status = 413
 
 
-def problem_response(error: InvalidEventError) -> tuple[str, list[tuple[str, str]], bytes]:
+def problem_response(
+    error: InvalidEventError, headers: Sequence[tuple[str, str]] = ()
+) -> tuple[str, list[tuple[str, str]], bytes]:
     """The whole ``application/problem+json`` answer (RFC 9457) for ``error``:
-    the WSGI status line, the headers and the body.
+    the WSGI status line, the headers (``headers`` added after the content
+    headers) and the body.
 
     The body stays under about 2 KB whatever the error quotes: ``field``,
     ``reason``, ``detail`` and ``value`` are each cut to a bounded length.
     """
-    body = error.problem_json()
+    return problem_answer(error.status, error.field, error.reason, error.value, headers)
+
+
+def problem_answer(
+    status: int,
+    field: str,
+    reason: str,
+    value: Any = None,
+    headers: Sequence[tuple[str, str]] = (),
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """:func:`problem_response` for a status no exception of this module
+    stands for (401, 404, 409...): the one problem+json writer of the package."""
+    body = _dump(problem_details(status, field, reason, value))
     return (
-        f"{error.status} {_TITLES.get(error.status, 'Bad Request')}",
-        [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))],
+        f"{status} {status_title(status)}",
+        [
+            ("Content-Type", "application/problem+json"),
+            ("Content-Length", str(len(body))),
+            *headers,
+        ],
         body,
     )
+
+
+def problem_details(status: int, field: str, reason: str, value: Any = None) -> dict[str, Any]:
+    """The RFC 9457 problem details object: ``type``, ``title``, ``status``,
+    ``detail`` (``"field: reason (got value)"``), ``field``, ``reason`` and,
+    where there is one, ``value`` (its ``repr``), each cut to a bounded length."""
+    detail = f"{_cut(field)}: {_cut(reason)}"
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": status_title(status),
+        "status": status,
+        "detail": detail,
+        "field": _cut(field),
+        "reason": _cut(reason),
+    }
+    if value is not None:
+        quoted = _quote(value)
+        body["detail"] = f"{detail} (got {quoted})"
+        body["value"] = quoted
+    return body
+
+
+def status_title(status: int) -> str:
+    """The reason phrase of ``status`` (RFC 9110's names: 413 is "Content Too Large")."""
+    title = _TITLES.get(status)
+    if title is None:
+        from http import HTTPStatus  # only for the rarer statuses
+
+        try:
+            title = HTTPStatus(status).phrase
+        except ValueError:
+            title = "Bad Request" if 400 <= status < 500 else "Error"
+    return title
+
+
+def _dump(problem: dict[str, Any]) -> bytes:
+    # ASCII: a field or value may hold a lone surrogate from a JSON escape.
+    return json.dumps(problem).encode("ascii")
 
 
 # The longest text echoed from a request in an error (characters).

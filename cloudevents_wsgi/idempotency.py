@@ -54,9 +54,9 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
+from .dispatch import run_event
 from .environ import CLOUDEVENT
-from .errors import ConfigurationError
-from .middleware import _run_event
+from .errors import ConfigurationError, problem_answer
 
 if TYPE_CHECKING:
     import sqlite3
@@ -165,7 +165,7 @@ def idempotent(
         environ[IDEMPOTENCY_KEY] = key
         # The whole answer first, so that its outcome is recorded before the
         # sender can see it (and send the event again).
-        response, exc_info = _run_event(app, environ)
+        response, exc_info = run_event(app, environ)
         status, headers, chunks, code = (
             response.status,
             response.headers,
@@ -195,24 +195,13 @@ def _settle(store: IdempotencyStore, key: str, status: int | None, ttl: float) -
 
 def _answer_redelivery(state: int, start_response: StartResponse) -> list[bytes]:
     if state == IN_PROGRESS:
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Conflict",
-                "status": 409,
-                "detail": "id: an earlier delivery of this event is being handled; retry later",
-                "field": "id",
-                "reason": "an earlier delivery of this event is being handled; retry later",
-            }
-        ).encode("ascii")
-        start_response(
-            "409 Conflict",
-            [
-                ("Content-Type", "application/problem+json"),
-                ("Content-Length", str(len(body))),
-                ("Retry-After", str(RETRY_AFTER)),
-            ],
+        status_line, headers, body = problem_answer(
+            409,
+            "id",
+            "an earlier delivery of this event is being handled; retry later",
+            headers=[("Retry-After", str(RETRY_AFTER))],
         )
+        start_response(status_line, headers)
         return [body]
     status = f"{state} {_phrase(state)}".rstrip()
     if state in (204, 205):

@@ -12,6 +12,12 @@ one untouched, so an app wrapped twice (``app.wsgi_app`` wrapped, then the
 app served by ``cloudevents-wsgi serve`` or the Lambda shim) gets each event
 once, in the outer middleware's form and options.
 
+Here: the options, ``__call__`` and the content-mode decision (a CloudEvent
+in binary, structured or batch mode; a native payload and who may send it).
+The body is read by :mod:`cloudevents_wsgi._body`, the app called once per
+event by :mod:`cloudevents_wsgi.dispatch`, the environ written by
+:mod:`cloudevents_wsgi.environ`.
+
 Not for: producing events (use :func:`cloudevents_wsgi.to_http`), or apps
 that must see the sender's raw request unchanged (the environ of an event is
 rewritten).
@@ -21,26 +27,22 @@ from __future__ import annotations
 
 import enum
 import io
-import json
 import logging
-import sys
 import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from . import environ as keys
+from ._body import read_event_body, read_or_pass
 from ._json import load_json
-from ._wsgi import Response, run
 from .adapters.base import Adapter, BatchAdapter, Converted
-from .delivery import EventResult, LambdaDelivery
 from .detect import find_adapter
+from .dispatch import Refused, dispatch, each_record, problem, with_layers
 from .errors import (
     ConfigurationError,
     InvalidEventError,
-    PayloadTooLargeError,
     UnsupportedFormatError,
-    problem_response,
 )
 from .message import Message
 from .origins import (
@@ -260,7 +262,7 @@ class CloudEventsMiddleware:
             webhook_origins=webhook_origins,
             webhook_rate=webhook_rate,
         )
-        self.app = _wrap(app, idempotency, tracing)
+        self.app = with_layers(app, idempotency, tracing)
         self.mode = mode
         self.adapters = tuple(adapters)
         self.native_over_http = self.origins.native_over_http
@@ -290,7 +292,7 @@ class CloudEventsMiddleware:
                 try:
                     granted = self.origins.webhook(environ)
                 except InvalidEventError as error:
-                    return _problem(error, start_response)
+                    return problem(error, start_response)
                 if granted is not None:
                     return answer(granted, start_response)
             return self.app(environ, start_response)
@@ -306,7 +308,7 @@ class CloudEventsMiddleware:
                 if origin is None:
                     return self.app(environ, start_response)
                 return self._native(environ, start_response, origin)
-            body = self._read_body(environ)
+            body = read_event_body(environ, self.max_body_size)
             depth, most = self.max_json_depth, self.max_attributes
             if mode == BINARY:
                 raw_headers = keys.ce_headers(environ)
@@ -332,7 +334,8 @@ class CloudEventsMiddleware:
                     environ, Converted(events[0], None), mode, body if mode == BINARY else None
                 )
             else:
-                return self._dispatch(
+                return dispatch(
+                    self,
                     environ,
                     start_response,
                     [Converted(e, None) for e in events],
@@ -340,37 +343,8 @@ class CloudEventsMiddleware:
                     batch=mode == BATCH,
                 )
         except InvalidEventError as error:
-            return _problem(error, start_response)
+            return problem(error, start_response)
         return self.app(env, start_response)
-
-    # -- reading -------------------------------------------------------------
-
-    def _read_body(self, environ: WSGIEnvironment) -> bytes:
-        raw_length = environ.get("CONTENT_LENGTH") or ""
-        stream = environ["wsgi.input"]
-        if raw_length:
-            if not raw_length.isdigit() or not raw_length.isascii():
-                raise InvalidEventError("content-length", "is not a number of bytes", raw_length)
-            length = int(raw_length)
-            if length > self.max_body_size:
-                raise PayloadTooLargeError(
-                    "body", f"is larger than the limit of {self.max_body_size} bytes", length
-                )
-            body = _read(stream, length)
-            if len(body) < length:
-                raise InvalidEventError(
-                    "body", f"ended after {len(body)} of the {length} bytes announced"
-                )
-            return body
-        if environ.get("wsgi.input_terminated"):
-            # A chunked request: the server ends the stream at the last chunk.
-            body = _read(stream, self.max_body_size + 1)
-            if len(body) > self.max_body_size:
-                raise PayloadTooLargeError(
-                    "body", f"is larger than the limit of {self.max_body_size} bytes"
-                )
-            return body
-        return b""
 
     @property
     def max_headers(self) -> int:
@@ -436,7 +410,7 @@ class CloudEventsMiddleware:
                 payload, body = delivery.payload, b""
             elif origin == "http":
                 # Not yet proved an event: never refused, passed on whole if too big.
-                read = self._read_or_pass(environ)
+                read = read_or_pass(environ, self.max_body_size)
                 if read is None:
                     return self.app(environ, start_response)
                 body = read
@@ -445,12 +419,12 @@ class CloudEventsMiddleware:
                 except InvalidEventError:
                     return self._pass_through(environ, start_response, body)
             else:
-                body = self._read_body(environ)
+                body = read_event_body(environ, self.max_body_size)
                 payload = load_json("body", body, max_depth=self.max_json_depth)
             message = Message(
                 environ.get("REQUEST_METHOD", "POST"),
                 environ.get("PATH_INFO", "/"),
-                _headers(environ),
+                keys.request_headers(environ),
                 body,
             )
             origins = self.origins
@@ -476,7 +450,7 @@ class CloudEventsMiddleware:
                 raise InvalidEventError(
                     "body", f"the request's headers announce {expected} but the body is not one"
                 )
-            items: Sequence[Converted | _Refused]
+            items: Sequence[Converted | Refused]
             try:
                 # Not isinstance(adapter, BatchAdapter): a runtime Protocol check
                 # costs microseconds per request.
@@ -486,7 +460,7 @@ class CloudEventsMiddleware:
                     # Lambda retries record by record: an invalid record fails alone.
                     batch_adapter = cast("BatchAdapter", adapter)
                     outcomes = batch_adapter.convert_each(payload, message)
-                    items = _each_record(batch_adapter, payload, outcomes)
+                    items = each_record(batch_adapter, payload, outcomes)
             except InvalidEventError:
                 raise
             except Exception as exc:
@@ -500,40 +474,17 @@ class CloudEventsMiddleware:
             if not isinstance(first, Converted):
                 environ = dict(environ)
                 environ[keys.ADAPTER] = adapter.name
-                return self._dispatch(environ, start_response, items, NATIVE, batch=True)
+                return dispatch(self, environ, start_response, items, NATIVE, batch=True)
             # One event: its environ is the one copy made (the adapter's name
             # set first, where the copy of a copy had it).
             if delivery is not None:
-                return self._dispatch(
-                    environ, start_response, items, NATIVE, batch=False, adapter=adapter.name
+                return dispatch(
+                    self, environ, start_response, items, NATIVE, batch=False, adapter=adapter.name
                 )
             env = self._event_environ(environ, first, NATIVE, adapter=adapter.name)
         except InvalidEventError as error:
-            return _problem(error, start_response)
+            return problem(error, start_response)
         return self.app(env, start_response)
-
-    def _read_or_pass(self, environ: WSGIEnvironment) -> bytes | None:
-        """The body of a request that may be a native event, or ``None`` when
-        it is over ``max_body_size``: then ``wsgi.input`` still yields every
-        byte (those read first, then the rest of the stream), for the app."""
-        stream = environ["wsgi.input"]
-        limit = self.max_body_size
-        length_text = environ.get("CONTENT_LENGTH") or ""
-        if length_text:
-            try:
-                length = int(length_text)
-            except ValueError:
-                return None
-            if length > limit or length < 0:
-                return None  # not read at all
-            return _read(stream, length)
-        if not environ.get("wsgi.input_terminated"):
-            return b""
-        body = _read(stream, limit + 1)
-        if len(body) > limit:
-            environ["wsgi.input"] = _Rejoined(body, stream)
-            return None
-        return body
 
     def _pass_through(
         self, environ: WSGIEnvironment, start_response: StartResponse, body: bytes
@@ -542,266 +493,6 @@ class CloudEventsMiddleware:
         environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)
 
-    # -- several events ------------------------------------------------------------
-
-    def _dispatch(
-        self,
-        environ: WSGIEnvironment,
-        start_response: StartResponse,
-        items: Sequence[Converted | _Refused],
-        content_mode: str,
-        *,
-        batch: bool,
-        adapter: str | None = None,
-    ) -> Iterable[bytes]:
-        """Call the app once per event, then answer once.
-
-        A single event's own answer is replayed; several are combined.
-        ``adapter`` (single events only) is set in the event's environ. With a
-        :class:`LambdaDelivery`, each outcome is reported to it, a refused
-        record (:class:`_Refused`) fails alone, and an event the delivery does
-        not admit is held back.
-        """
-        if not items:
-            start_response("204 No Content", [])
-            return []
-        delivery: LambdaDelivery | None = environ.get(keys.LAMBDA_DELIVERY)
-        single = items[0]
-        if not batch and len(items) == 1 and isinstance(single, Converted):
-            # One event (a caller records its outcome): the loop below, unrolled.
-            env = self._event_environ(environ, single, content_mode, adapter=adapter)
-            response, exc_info = _run_event(self.app, env, single.record_id)
-            if delivery is not None:
-                delivery.report(
-                    EventResult(0, single.event, response.code, exc_info, single.record_id)
-                )
-            if exc_info is not None:
-                raise exc_info[1].with_traceback(exc_info[2])
-            start_response(response.status, response.headers)
-            return response.chunks
-        steps: list[tuple[Converted, dict[str, Any]] | _Refused] = []
-        for index, item in enumerate(items):
-            if isinstance(item, _Refused):
-                steps.append(item)
-                continue
-            try:
-                env = self._event_environ(environ, item, content_mode)
-            except InvalidEventError as error:
-                if delivery is None or item.record_id is None:
-                    # Every event is written out before the app sees any: one
-                    # that cannot be refuses the whole request.
-                    raise error.within(f"[{index}].") if batch else error from None
-                steps.append(_Refused(item.record_id, error))  # a Lambda record: fails alone
-                continue
-            if batch:
-                env[keys.BATCH_INDEX] = index
-                env[keys.BATCH_SIZE] = len(items)
-            steps.append((item, env))
-        outcomes: list[dict[str, Any]] = []
-        first_failure: str | None = None
-        first_refusal: InvalidEventError | None = None
-        answer: Response | None = None
-        for index, step in enumerate(steps):
-            if isinstance(step, _Refused):
-                # A record of a Lambda batch: reported failed, the app never sees it.
-                refusal = step.error
-                logger.warning(
-                    "refused record %r: %r: %s", step.record_id, refusal.field, refusal.reason
-                )
-                if delivery is not None:
-                    reason = f"{refusal.field}: {refusal.reason}"
-                    delivery.report(
-                        EventResult(index, None, refusal.status, None, step.record_id, reason)
-                    )
-                outcomes.append({"id": None, "status": refusal.status})
-                if first_failure is None:
-                    first_failure, first_refusal = refusal.problem()["title"], refusal
-                continue
-            item, env = step
-            if delivery is not None and not delivery.admit(item.record_id):
-                continue  # held back behind a failure: no result, reported by the shim
-            response, exc_info = _run_event(self.app, env, item.record_id)
-            code = response.code
-            if delivery is not None:
-                delivery.report(EventResult(index, item.event, code, exc_info, item.record_id))
-            if not batch:
-                if exc_info is not None:
-                    raise exc_info[1].with_traceback(exc_info[2])
-                answer = response
-            outcomes.append({"id": item.event.get_id(), "status": code})
-            if first_failure is None and (exc_info is not None or not 200 <= code < 300):
-                first_failure = response.status
-        if answer is not None:
-            start_response(answer.status, answer.headers)
-            return answer.chunks
-        if first_refusal is not None:
-            # A 4xx is always problem+json: the first failure was a refused record.
-            return _problem(first_refusal, start_response)
-        return _json_answer(first_failure or "200 OK", {"results": outcomes}, start_response)
-
-
-def _wrap(app: WSGIApplication, idempotency: Any, tracing: Any) -> WSGIApplication:
-    """``app`` inside the per-event layers chosen: tracing outside idempotency,
-    so that a redelivery answered from the store has its span too."""
-    if idempotency is not None:
-        from .idempotency import idempotent
-
-        app = idempotent(app, idempotency)
-    if tracing is not False:
-        if tracing is not True and not callable(getattr(tracing, "get_tracer", None)):
-            raise ConfigurationError(
-                f"tracing must be True, False or an OpenTelemetry TracerProvider, not {tracing!r}"
-            )
-        try:
-            from .tracing import traced
-        except ImportError as exc:
-            raise ConfigurationError(
-                "tracing needs OpenTelemetry: pip install 'cloudevents-wsgi[otel]'"
-            ) from exc
-        app = traced(app, None if tracing is True else tracing)
-    return app
-
-
-def _headers(environ: WSGIEnvironment) -> dict[str, str]:
-    names, others = _HEADER_NAMES, _NOT_HEADERS
-    headers = {}
-    for key, value in environ.items():
-        if key in others:
-            continue
-        name = names[key] if key in names else _header_name(key)
-        if name is not None:
-            headers[name] = value
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    return headers
-
-
-# Environ keys by what they are (``HTTP_X_AMZ_SNS_MESSAGE_TYPE``:
-# ``x-amz-sns-message-type``; a server's own keys: not a header). Keys repeat,
-# so a scan mostly looks them up; bounded, as clients choose header names.
-# Dicts, not lru_cache: a lookup per environ key inline is about twice as fast
-# as a call per key, on every request.
-_HEADER_NAMES: dict[str, str] = {}
-_NOT_HEADERS: set[str] = set()
-_KEYS_MAX: Final = 512
-_KEY_LENGTH_MAX: Final = 64
-
-
-def _header_name(key: str) -> str | None:
-    if key.startswith("HTTP_"):
-        name = key[5:].lower().replace("_", "-")
-        if len(_HEADER_NAMES) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-            _HEADER_NAMES[key] = name
-        return name
-    if len(_NOT_HEADERS) < _KEYS_MAX and len(key) <= _KEY_LENGTH_MAX:
-        _NOT_HEADERS.add(key)
-    return None
-
 
 # The adapter a provider's own header announces.
 _EXPECTED_ADAPTER: Final = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}
-
-
-class _Rejoined(io.RawIOBase):
-    """A WSGI input stream: ``head`` (already read), then the rest of ``tail``."""
-
-    def __init__(self, head: bytes, tail: Any) -> None:
-        super().__init__()
-        self._head = io.BytesIO(head)
-        self._tail = tail
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        count = self._head.readinto(view)
-        if count:
-            return count
-        chunk = self._tail.read(len(view))
-        view[: len(chunk)] = chunk
-        return len(chunk)
-
-    def read(self, size: int | None = -1) -> bytes:
-        head = self._head.read(size if size is not None and size >= 0 else -1)
-        if size is None or size < 0:
-            rest: bytes = self._tail.read()
-            return head + rest
-        if len(head) == size:
-            return head
-        # Filled from the stream, so that apps reading exactly what they ask get it.
-        chunk: bytes = self._tail.read(size - len(head))
-        return head + chunk
-
-    def readline(self, size: int | None = -1) -> bytes:
-        line = self._head.readline(-1 if size is None else size)
-        if line.endswith(b"\n") or (size is not None and 0 <= size == len(line)):
-            return line
-        rest: bytes = self._tail.readline(-1 if size is None or size < 0 else size - len(line))
-        return line + rest
-
-
-def _json_answer(status: str, obj: Any, start_response: StartResponse) -> Iterable[bytes]:
-    body = json.dumps(obj).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
-    return [body]
-
-
-def _problem(error: InvalidEventError, start_response: StartResponse) -> Iterable[bytes]:
-    status, headers, body = problem_response(error)
-    start_response(status, headers)
-    return [body]
-
-
-def _read(stream: Any, limit: int) -> bytes:
-    """Up to ``limit`` bytes of ``stream``: read until the end of input or the
-    limit, whatever each ``read()`` returns (PEP 3333 allows short reads)."""
-    chunk: bytes = stream.read(limit) if limit else b""
-    if len(chunk) >= limit or not chunk:
-        return chunk
-    parts = [chunk]
-    got = len(chunk)
-    while got < limit:
-        chunk = stream.read(limit - got)
-        if not chunk:
-            break
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)
-
-
-class _Refused(NamedTuple):
-    """A record of a Lambda batch that no event could be made of: it fails alone."""
-
-    record_id: str | None
-    error: InvalidEventError
-
-
-def _each_record(
-    adapter: BatchAdapter, payload: Any, outcomes: list[list[Converted] | InvalidEventError]
-) -> list[Converted | _Refused]:
-    """The events of every record, in order, a refused record in its place."""
-    records = payload["Records"]  # convert_each returned: it is a list of records
-    items: list[Converted | _Refused] = []
-    for record, outcome in zip(records, outcomes, strict=True):
-        if isinstance(outcome, InvalidEventError):
-            items.append(_Refused(adapter.record_id(record), outcome))
-        else:
-            items += outcome
-    return items
-
-
-def _run_event(
-    app: WSGIApplication, environ: dict[str, Any], record_id: str | None = None
-) -> tuple[Response, Any]:
-    """The app's whole answer to one event, or a 500 and the exception it raised."""
-    try:
-        return run(app, environ), None
-    except Exception:
-        if record_id is not None:
-            logger.exception("the application raised for record %r", record_id)
-        else:
-            logger.exception("the application raised while handling an event")
-        return Response("500 Internal Server Error"), sys.exc_info()

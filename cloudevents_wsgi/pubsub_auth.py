@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .errors import CloudEventsWSGIError, ConfigurationError
+from .errors import CloudEventsWSGIError, ConfigurationError, problem_answer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -75,16 +75,8 @@ class PubSubAuthError(CloudEventsWSGIError):
         self.reason = reason
 
     def problem_json(self) -> bytes:
-        return json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Unauthorized",
-                "status": self.status,
-                "detail": str(self),
-                "field": self.field,
-                "reason": self.reason,
-            }
-        ).encode()
+        """The body of the 401 answer (the package's one problem+json writer)."""
+        return problem_answer(self.status, self.field, self.reason)[2]
 
 
 class GoogleCertsFetcher:
@@ -238,15 +230,10 @@ class PubSubAuthMiddleware:
         try:
             claims = self.verifier.verify(environ.get("HTTP_AUTHORIZATION"))
         except PubSubAuthError as error:
-            body = error.problem_json()
-            start_response(
-                "401 Unauthorized",
-                [
-                    ("Content-Type", "application/problem+json"),
-                    ("Content-Length", str(len(body))),
-                    ("WWW-Authenticate", "Bearer"),
-                ],
+            status, headers, body = problem_answer(
+                error.status, error.field, error.reason, headers=[("WWW-Authenticate", "Bearer")]
             )
+            start_response(status, headers)
             return [body]
         environ[CLAIMS] = claims
         return self.app(environ, start_response)

@@ -21,7 +21,7 @@ from . import spec
 from ._json import MAX_DEPTH, check_depth, decode_text, load_json
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
-from .message import Message
+from .message import Message, is_plain_header_value
 
 __all__ = [
     "BATCH",
@@ -147,18 +147,10 @@ def parse_binary(
     raws = attributes.values()
     joined = "".join(raws)
     time_text = attributes.get("time")
-    if (
-        joined.isascii()
-        and joined.isprintable()
-        and "%" not in joined
-        and '"' not in joined
-        and " " not in joined
-        and "" not in raws
-        and attributes.keys() <= _VALID_NAMES
-    ):
-        # The usual case: every name already seen valid, every value printable
-        # ASCII with nothing to unquote or decode, so a valid non-empty String
-        # as it is. What is left is to check the typed attributes.
+    if is_plain_header_value(joined) and "" not in raws and attributes.keys() <= _VALID_NAMES:
+        # The usual case: every name already seen valid, every value plain
+        # (printable ASCII with nothing to unquote or decode, so a valid
+        # non-empty String as it is). What is left: the typed attributes.
         try:
             if "specversion" in attributes and attributes["specversion"] != spec.SPECVERSION:
                 attributes["specversion"] = spec.check_context_attribute(
@@ -184,7 +176,7 @@ def parse_binary(
                 raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
             if not _NAME(attribute):
                 spec.check_name(attribute)
-            if len(_VALID_NAMES) < 512 and len(attribute) <= spec.CACHED_LENGTH:
+            if len(_VALID_NAMES) < spec.CACHE_SIZE and len(attribute) <= spec.CACHED_LENGTH:
                 _VALID_NAMES.add(attribute)  # within bounds on memory
             value = _header_value(attribute, raw)
             checker = _CHECKERS.get(attribute)
@@ -358,7 +350,7 @@ def event_from_json(obj: Any, max_attributes: int = MAX_ATTRIBUTES) -> CloudEven
             )
             if (
                 name not in _PLAIN_JSON_NAMES
-                and len(_PLAIN_JSON_NAMES) < 512
+                and len(_PLAIN_JSON_NAMES) < spec.CACHE_SIZE
                 and len(name) <= spec.CACHED_LENGTH
             ):
                 _PLAIN_JSON_NAMES.add(name)  # checked valid above; bounds on memory

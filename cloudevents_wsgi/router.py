@@ -40,7 +40,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .environ import CLOUDEVENT
-from .errors import ConfigurationError, InvalidEventError
+from .errors import ConfigurationError, InvalidEventError, problem_answer
 from .event import CloudEvent
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EventHandler", "EventRouter"]
 
-_PROBLEM_TYPE = "application/problem+json"
 
 #: ``handler(event, environ)``: ``None`` (204), an HTTP status, or a JSON value (200).
 EventHandler = Callable[[CloudEvent, "WSGIEnvironment"], Any]
@@ -132,7 +131,9 @@ class EventRouter:
             try:
                 environ[DATA] = validate_data(event, model)
             except InvalidEventError as error:
-                return _json(start_response, error.status, error.problem(), _PROBLEM_TYPE)
+                return _problem(
+                    start_response, error.status, error.field, error.reason, error.value
+                )
         result = handler(event, environ)
         if result is None:
             start_response("204 No Content", [])
@@ -154,19 +155,10 @@ def _status_line(code: int) -> str:
 
 def _problem(
     start_response: StartResponse, status: int, field: str, reason: str, value: Any = None
-) -> Iterable[bytes]:
-    detail = f"{field}: {reason}" + ("" if value is None else f" (got {value!r})")
-    problem: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "field": field,
-        "reason": reason,
-    }
-    if value is not None:
-        problem["value"] = repr(value)
-    return _json(start_response, status, problem, _PROBLEM_TYPE)
+) -> list[bytes]:
+    status_line, headers, body = problem_answer(status, field, reason, value)
+    start_response(status_line, headers)
+    return [body]
 
 
 def _json(start_response: StartResponse, status: int, obj: Any, content_type: str) -> list[bytes]:

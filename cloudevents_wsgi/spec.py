@@ -59,12 +59,15 @@ def check_name(name: str) -> str:
         raise InvalidEventError(
             name, "attribute names are lower-case ASCII letters and digits only", name
         )
-    if len(_VALID_NAMES) < 512 and len(name) <= CACHED_LENGTH:  # bounds on memory
+    if len(_VALID_NAMES) < CACHE_SIZE and len(name) <= CACHED_LENGTH:  # bounds on memory
         _VALID_NAMES.add(name)
     return name
 
 
-# The longest value a cache keeps: 512 names of 10 MB would not be bounded memory.
+# Every cache of the package, lru_cache or hand-made: at most CACHE_SIZE
+# entries, each keyed by at most CACHED_LENGTH characters (512 keys of 10 MB
+# would not be bounded memory); a longer key is checked, never kept.
+CACHE_SIZE: Final = 512
 CACHED_LENGTH: Final = 256
 # Names repeat: those found valid. A set, not lru_cache: callers test a whole
 # event's names at once (``names <= _VALID_NAMES``), far faster than one call each.
@@ -100,7 +103,7 @@ def check_uri_reference(field: str, value: Any) -> str:
 
 
 # Sources repeat (one per producer): remember those already checked.
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _is_uri_reference(value: str) -> bool:
     try:
         check_non_empty("source", value)
@@ -267,7 +270,7 @@ def parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
 
 
 # Content types repeat: those already parsed (None: not a media type).
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _known_media_type(value: str) -> tuple[str, dict[str, str]] | None:
     try:
         return _parse_media_type("content-type", value)

@@ -169,7 +169,14 @@ def binary_data(event: CloudEvent) -> bytes | None:
     """
     data = event._data
     content_type = event._attributes.get("datacontenttype")
-    kind, charset = _data_kind(content_type) if content_type is not None else _BYTES
+    kind: str | None
+    charset: str | None
+    if content_type is None:
+        kind, charset = _BYTES
+    elif len(content_type) <= spec.CACHED_LENGTH:
+        kind, charset = _data_kind(content_type)
+    else:  # not kept: a cache of megabyte keys would not be bounded
+        kind, charset = _data_kind.__wrapped__(content_type)
     if kind is _JSON_DATA:
         if data is None:
             return b""
@@ -206,7 +213,7 @@ _BYTES_DATA: Final = "bytes"
 _BYTES: Final = (_BYTES_DATA, None)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=spec.CACHE_SIZE)
 def _data_kind(content_type: str) -> tuple[str | None, str | None]:
     """How the reader takes a body under ``content_type`` (json, text or
     bytes, and the charset if one is named); (None, None) for a type binary

@@ -352,9 +352,16 @@ __all__ = [
 
 
 def sqs_messages(
-    *message_ids: str, queue: str = "my-queue", groups: Sequence[str] | None = None
+    *message_ids: str,
+    queue: str = "my-queue",
+    region: str = "us-east-2",
+    groups: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """An SQS batch of messages with these ids (bodies ``{}``)."""
     return sqs_batch(
-        *["{}"] * len(message_ids), message_ids=message_ids, queue=queue, groups=groups
+        *["{}"] * len(message_ids),
+        message_ids=message_ids,
+        queue=queue,
+        region=region,
+        groups=groups,
     )

@@ -13,6 +13,7 @@ import pytest
 from cloudevents_wsgi import InvalidEventError, Message
 from cloudevents_wsgi.adapters.aws_sqs import ADAPTER, SQSAdapter
 
+from . import builders
 from .conftest import fixture_paths, load_fixture, require_fixture, summary, utc
 
 NO_HEADERS = Message()
@@ -224,23 +225,14 @@ def test_every_sample_is_tested() -> None:
 
 
 def message(body: str, **changes: Any) -> dict[str, Any]:
-    """An SQS record as AWS documents it."""
-    record: dict[str, Any] = {
-        "messageId": "19dd0b57-b21e-4ac1-bd88-01bbb068cb78",
-        "receiptHandle": "MessageReceiptHandle",
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1523232000000",
-            "SenderId": "123456789012",
-            "ApproximateFirstReceiveTimestamp": "1523232000001",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "7b270e59b47ff90a553787216d55d91d",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:MyQueue",
-        "awsRegion": "us-east-1",
-    }
+    """An SQS record as AWS documents it; a change to ``...`` removes the member."""
+    record = builders.sqs_message(
+        message_id="19dd0b57-b21e-4ac1-bd88-01bbb068cb78",
+        body=body,
+        queue="MyQueue",
+        region="us-east-1",
+        sent="1523232000000",
+    )
     record.update(changes)
     return {key: value for key, value in record.items() if value is not ...}
 

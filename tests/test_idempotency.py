@@ -30,6 +30,7 @@ from cloudevents_wsgi.idempotency import (
     idempotent,
 )
 
+from . import builders
 from . import idempotency_contract as contract
 from .servers import Server
 
@@ -426,18 +427,9 @@ def _event(event_id: str) -> Any:
 
 
 def _sqs(arn: str, *ids: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": message_id,
-                "body": "{}",
-                "attributes": {"SentTimestamp": "1"},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-            }
-            for message_id in ids
-        ]
-    }
+    region, account, queue = arn.split(":")[3:6]
+    assert account == builders.ACCOUNT
+    return builders.sqs_messages(*ids, queue=queue, region=region)
 
 
 def test_a_users_own_store_needs_only_the_three_methods() -> None:

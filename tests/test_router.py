@@ -98,6 +98,20 @@ def test_an_unrouted_type_is_a_404_problem_naming_the_type(router: EventRouter) 
     }
 
 
+def test_a_huge_unrouted_type_is_not_echoed_whole(router: EventRouter) -> None:
+    event_type = "com.other." + "x" * 3_000_000
+    response = Client(CloudEventsMiddleware(router)).post(
+        "/",
+        data=json.dumps(
+            {"specversion": "1.0", "id": "e-1", "source": "/tests", "type": event_type}
+        ),
+        content_type="application/cloudevents+json",
+    )
+    assert response.status_code == 404
+    assert response.get_json()["field"] == "type"
+    assert len(response.data) < 4096
+
+
 def test_patterns_compare_with_case(router: EventRouter) -> None:
     response = post(Client(CloudEventsMiddleware(router)), "COM.EXAMPLE.greeting")
     assert response.status_code == 404

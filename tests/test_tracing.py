@@ -19,6 +19,8 @@ from cloudevents_wsgi import CloudEventsMiddleware, ConfigurationError
 from cloudevents_wsgi.aws_lambda import make_lambda_handler
 from cloudevents_wsgi.tracing import xray_span_context
 
+from . import builders
+
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_ID = "00f067aa0ba902b7"
 TRACEPARENT = f"00-{TRACE_ID}-{SPAN_ID}-01"
@@ -235,17 +237,7 @@ def test_under_lambda_the_xray_trace_is_linked(
     )
     handler = make_lambda_handler(CloudEventsMiddleware(App(provider), tracing=provider))
     handler(
-        {
-            "Records": [
-                {
-                    "messageId": "m-1",
-                    "body": "{}",
-                    "attributes": {"SentTimestamp": "1"},
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:orders",
-                }
-            ]
-        },
+        builders.sqs_messages("m-1", queue="orders"),
         object(),
     )
     [span] = event_spans(exporter)

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
 from .._wsgi import Response, run
-from ..errors import InvalidEventError
+from ..errors import InvalidEventError, problem_response
+from ..spec import CACHE_SIZE, CACHED_LENGTH
 from .options import Options
 
 if TYPE_CHECKING:
@@ -61,14 +62,10 @@ def respond(
         # A hand-made or damaged event (AWS itself sends none like it): the
         # request it describes cannot be built.
         logger.warning("malformed %s event: %r", kind, exc)
-        problem = InvalidEventError(
-            "event", f"is not a well-formed {kind} event ({type(exc).__name__})"
+        status, headers, body = problem_response(
+            InvalidEventError("event", f"is not a well-formed {kind} event ({type(exc).__name__})")
         )
-        response = Response(
-            "400 Bad Request",
-            [("Content-Type", "application/problem+json")],
-            [problem.problem_json()],
-        )
+        response = Response(status, headers, [body])
         return write(event, response, options)
     environ[AWS_EVENT] = event
     environ[AWS_CONTEXT] = context
@@ -205,16 +202,15 @@ def _header_key(name: str) -> str:
             key = ""  # the body is what counts (one sample announces 41 bytes, sends none)
         elif key != "CONTENT_TYPE":
             key = "HTTP_" + key
-    if len(_HEADER_KEYS) < _HEADER_KEYS_MAX:
+    if len(_HEADER_KEYS) < CACHE_SIZE and len(name) <= CACHED_LENGTH:
         _HEADER_KEYS[name] = key
     return key
 
 
 # Header name -> environ key. Hand-made, not lru_cache: a dict.get hit costs
 # about half an lru_cache hit (37 vs 67 ns a header, measured). Bounded, as
-# clients choose the names.
+# clients choose the names (spec.CACHE_SIZE, as every cache of the package).
 _HEADER_KEYS: dict[str, str] = {}
-_HEADER_KEYS_MAX: Final = 512
 
 
 def _wsgi_path(path: str) -> str:
