@@ -234,3 +234,21 @@ def test_bad_arguments_are_refused(
     monkeypatch.delenv("K_SINK", raising=False)
     with pytest.raises(ConfigurationError, match=match):
         emit(EVENT, url, **options)
+
+
+def test_the_readme_example_runs(
+    sink: Sink, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Emitting events", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setenv("K_SINK", sink.url)
+    monkeypatch.delenv("K_CE_OVERRIDES", raising=False)
+    exec(code, {})
+    assert capsys.readouterr().out == "202 None\n"
+    assert [event.get_id() for event in sink.events] == ["o-1"]
+    sink.answer = ("500 Internal Server Error", [], b"")
+    with pytest.raises(SystemExit, match=f"not delivered: {sink.url} answered 500"):
+        exec(code, {})

@@ -211,3 +211,25 @@ def test_flask_cloudevent_response_outside_a_request() -> None:
     response = cloudevent_response(REPLY, status=201, mode="structured")
     assert response.status_code == 201
     assert response.headers["Content-Type"] == "application/cloudevents+json"
+
+
+def test_the_readme_example_runs() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Reply events", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    client = Client(namespace["application"])
+    response = client.post(
+        "/", data=b'{"order": 7}', headers=event_headers("com.example.order.placed", Prefer="reply")
+    )
+    assert response.status_code == 200
+    assert response.headers["Preference-Applied"] == "reply"
+    reply = read_reply(response)
+    assert (reply.get_id(), reply.get_data()) == ("confirmed-a-1", {"order": 7})
+    response = client.post("/", data=b"{}", headers=event_headers("com.example.order.shipped"))
+    assert response.status_code == 201
+    assert response.headers["Content-Type"] == "application/cloudevents+json"
+    assert read_reply(response).get_type() == "com.example.notice"
