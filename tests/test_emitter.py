@@ -252,3 +252,15 @@ def test_the_readme_example_runs(
     sink.answer = ("500 Internal Server Error", [], b"")
     with pytest.raises(SystemExit, match=f"not delivered: {sink.url} answered 500"):
         exec(code, {})
+
+
+def test_importing_the_package_loads_neither_the_emitter_nor_http_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cloudevents_wsgi; "
+        "print(sorted(m for m in ('http.client', 'cloudevents_wsgi.emitter') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -233,3 +233,63 @@ def test_the_readme_example_runs() -> None:
     assert response.status_code == 201
     assert response.headers["Content-Type"] == "application/cloudevents+json"
     assert read_reply(response).get_type() == "com.example.notice"
+
+
+DJANGO_SCRIPT = """
+import json
+import django
+from django.conf import settings
+
+settings.configure(
+    SECRET_KEY="t", ALLOWED_HOSTS=["*"], ROOT_URLCONF=__name__, DATABASES={},
+    MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
+)
+django.setup()
+from django.core.wsgi import get_wsgi_application
+from django.urls import path
+from werkzeug.test import Client
+
+from cloudevents_wsgi import CloudEvent, CloudEventsMiddleware
+from cloudevents_wsgi.contrib.django import CloudEventResponse, cloudevent_required
+
+REPLY = CloudEvent({"type": "com.example.reply", "source": "/s", "id": "r-2"}, b"\\x00")
+
+
+@cloudevent_required
+def view(request):
+    return CloudEventResponse(REPLY, status=201, request=request)
+
+
+urlpatterns = [path("", view)]
+client = Client(CloudEventsMiddleware(get_wsgi_application()))
+headers = {"ce-specversion": "1.0", "ce-id": "a", "ce-source": "/a", "ce-type": "t"}
+results = {}
+for name, more in (("plain", {}), ("prefer", {"Prefer": "reply"})):
+    response = client.post("/", data=b"{}", headers={**headers, **more})
+    results[name] = {
+        "status": response.status_code,
+        "headers": {k.lower(): v for k, v in response.headers.items()},
+        "body": response.data.hex(),
+    }
+print(json.dumps(results))
+"""
+
+
+def test_django_cloudevent_response() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", DJANGO_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    results = json.loads(out.stdout)
+    for name in ("plain", "prefer"):
+        result = results[name]
+        assert result["status"] == 201
+        # No datacontenttype, no Content-Type: Django's text/html would make the bytes text.
+        assert "content-type" not in result["headers"]
+        message = Message(headers=result["headers"], body=bytes.fromhex(result["body"]))
+        assert from_http(message) == [NO_CONTENT_TYPE]
+    assert "preference-applied" not in results["plain"]["headers"]
+    assert results["prefer"]["headers"]["preference-applied"] == "reply"
