@@ -3,6 +3,7 @@
 from .errors import (
     CloudEventsWSGIError,
     ConfigurationError,
+    EmitError,
     InvalidEventError,
     PayloadTooLargeError,
     UnsupportedFormatError,
@@ -20,6 +21,7 @@ __all__ = [
     "CloudEventsMiddleware",
     "CloudEventsWSGIError",
     "ConfigurationError",
+    "EmitError",
     "InvalidEventError",
     "Message",
     "PayloadTooLargeError",

@@ -367,24 +367,26 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
-    import urllib.error
-    import urllib.request
+    from .emitter import emit, emit_batch
+    from .errors import ConfigurationError, EmitError, InvalidEventError
 
     events = _events_to_send(args)
     if len(events) != 1 and args.mode != "batch":
         raise UsageError(f"{len(events)} events can only be sent with --mode batch")
-    headers, body = _encode(events, args.mode)
-    request = urllib.request.Request(args.url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=args.timeout) as response:
-            status, reason = response.status, response.reason
-            content = response.read()
-    except urllib.error.HTTPError as error:
-        status, reason, content = error.code, error.reason, error.read()
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        print(f"{PROG}: error: cannot send to {args.url}: {reason}", file=sys.stderr)
-        return 1
+        if args.mode == "batch":
+            answer = emit_batch(events, args.url, timeout=args.timeout)
+        else:
+            answer = emit(events[0], args.url, mode=args.mode, timeout=args.timeout)
+    except (ConfigurationError, InvalidEventError) as error:
+        raise UsageError(str(error)) from None
+    except EmitError as error:
+        if error.status is None:
+            print(f"{PROG}: error: {error}", file=sys.stderr)
+            return 1
+        status, reason, content = error.status, error.reason, error.body
+    else:
+        status, reason, content = answer.status, answer.reason, answer.body
     print(f"{status} {reason}")
     if content:
         text = content.decode("utf-8", "replace")
@@ -467,17 +469,6 @@ def _event(attributes: dict[str, Any], data: Any) -> CloudEvent:
         return CloudEvent(attributes, data)
     except InvalidEventError as error:
         raise UsageError(str(error)) from None
-
-
-def _encode(events: list[CloudEvent], mode: str) -> tuple[dict[str, str], bytes]:
-    from .errors import InvalidEventError
-    from .writer import to_http, to_http_batch
-
-    try:
-        message = to_http_batch(events) if mode == "batch" else to_http(events[0], mode=mode)
-    except InvalidEventError as error:
-        raise UsageError(str(error)) from None
-    return dict(message.headers), message.body
 
 
 # -- convert ------------------------------------------------------------------------

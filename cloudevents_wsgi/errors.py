@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "CloudEventsWSGIError",
     "ConfigurationError",
+    "EmitError",
     "InvalidEventError",
     "OriginNotAllowedError",
     "PayloadTooLargeError",
@@ -37,6 +38,27 @@ class CloudEventsWSGIError(Exception):
 
 class ConfigurationError(CloudEventsWSGIError, ValueError):
     """An option given to the middleware or the Lambda shim is not usable."""
+
+
+class EmitError(CloudEventsWSGIError):
+    """An event could not be delivered (:mod:`cloudevents_wsgi.emitter`).
+
+    ``url`` is where it was sent; ``status`` the HTTP status of a non-2xx
+    answer, or ``None`` when there was no answer (refused connection,
+    timeout, a name that does not resolve); ``reason`` the status's reason
+    phrase or what went wrong; ``body`` the answer's body (``b""`` without one).
+    """
+
+    def __init__(self, url: str, status: int | None, reason: str, body: bytes = b"") -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        self.body = body
+        if status is None:
+            message = f"cannot send to {_cut(url)}: {_cut(reason)}"
+        else:
+            message = f"{_cut(url)} answered {status} {_cut(reason)}"
+        super().__init__(message)
 
 
 class InvalidEventError(CloudEventsWSGIError, ValueError):

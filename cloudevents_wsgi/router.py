@@ -11,7 +11,8 @@ for apps with no framework.
     @router.on("com.amazonaws.s3.ObjectCreated:*")
     def uploaded(event, environ):
         store(event.get_subject(), event.get_data()["s3"]["object"]["size"])
-        # None: 204 No Content; an int: that status; a dict or list: 200 with it as JSON
+        # None: 204 No Content; an int: that status; a dict or list: 200 with it as JSON;
+        # a CloudEvent (or Reply(event, status, mode)): that event as the response
 
     application = CloudEventsMiddleware(router)
 
@@ -23,6 +24,15 @@ registered after it. An event no pattern matches is answered ``404`` with a
 problem+json body naming its ``type``. A request that carries no event goes to
 ``fallback`` (any WSGI app), or is answered ``404`` when there is none, with
 the reason (its method, a missing ``ce-specversion``, no middleware...).
+
+Reply events: a handler that returns a :class:`~cloudevents_wsgi.CloudEvent`
+answers ``200`` with that event in binary mode; ``(event, status)`` or
+:class:`~cloudevents_wsgi.reply.Reply` (``Reply(event, status=201,
+mode="structured")``) choose the status and the content mode. That is how a
+Knative subscriber replies to the broker. A request that asks for the reply
+(``Prefer: reply``, as the Knative broker sends) gets ``Preference-Applied:
+reply`` with it; with ``replies="preferred"`` a request that does not ask gets
+``202 Accepted`` and no body instead (a sender that did not ask cannot take it).
 
 Typed data: ``@router.on("com.example.order.*", data=Order)`` (a pydantic
 model or a dataclass, see :mod:`cloudevents_wsgi.typed`) validates the data
@@ -42,25 +52,38 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .environ import CLOUDEVENT
 from .errors import ConfigurationError, InvalidEventError, problem_answer
 from .event import CloudEvent
+from .reply import PREFERENCE_APPLIED, Reply, prefers_reply, reply_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["EventHandler", "EventRouter"]
 
+_REPLIES = ("always", "preferred")
 
-#: ``handler(event, environ)``: ``None`` (204), an HTTP status, or a JSON value (200).
+#: ``handler(event, environ)``: ``None`` (204), an HTTP status, a JSON value (200), or a
+#: reply event: a CloudEvent (200), ``(event, status)`` or a :class:`Reply`.
 EventHandler = Callable[[CloudEvent, "WSGIEnvironment"], Any]
 Handler = TypeVar("Handler", bound=EventHandler)
 
 
 class EventRouter:
-    """Calls the handler registered for each event's type (see the module)."""
+    """Calls the handler registered for each event's type (see the module).
 
-    def __init__(self, fallback: WSGIApplication | None = None) -> None:
+    ``fallback``: the WSGI app for requests that carry no event (default: a
+    ``404`` saying why). ``replies``: ``"always"`` (default) writes the reply
+    event a handler returns; ``"preferred"`` writes it only for a request that
+    says ``Prefer: reply`` and answers others ``202 Accepted`` with no body.
+    Raises :class:`ConfigurationError` for a bad option.
+    """
+
+    def __init__(self, fallback: WSGIApplication | None = None, *, replies: str = "always") -> None:
         if fallback is not None and not callable(fallback):
             raise ConfigurationError(f"fallback must be a WSGI application, not {fallback!r}")
+        if replies not in _REPLIES:
+            raise ConfigurationError(f"replies must be one of {_REPLIES}, not {replies!r}")
         self.fallback = fallback
+        self.replies = replies
         self.routes: list[tuple[str, EventHandler]] = []
         self._models: list[type[Any] | None] = []  # data model of each route
 
@@ -141,7 +164,40 @@ class EventRouter:
         if isinstance(result, int) and not isinstance(result, bool):
             start_response(_status_line(result), [("Content-Length", "0")])
             return []
+        reply = _as_reply(result)
+        if reply is not None:
+            return self._reply(environ, start_response, reply)
         return _json(start_response, 200, result, "application/json")
+
+    def _reply(
+        self, environ: WSGIEnvironment, start_response: StartResponse, reply: Reply
+    ) -> Iterable[bytes]:
+        preferred = prefers_reply(environ)
+        if not preferred and self.replies == "preferred":
+            start_response("202 Accepted", [("Content-Length", "0")])
+            return []
+        status, headers, body = reply_response(reply.event, status=reply.status, mode=reply.mode)
+        if preferred:
+            headers.append(PREFERENCE_APPLIED)
+        start_response(_status_line(status), headers)
+        return [body]
+
+
+def _as_reply(result: Any) -> Reply | None:
+    """The reply event a handler returned (a CloudEvent, ``(event, status)``
+    or a :class:`Reply`), or None for any other result."""
+    if isinstance(result, Reply):
+        return result
+    if isinstance(result, CloudEvent):
+        return Reply(result)
+    if (
+        type(result) is tuple
+        and len(result) == 2
+        and isinstance(result[0], CloudEvent)
+        and isinstance(result[1], int)
+    ):
+        return Reply(result[0], result[1])
+    return None
 
 
 def _status_line(code: int) -> str:

@@ -25,6 +25,11 @@ the decorator then reads a CloudEvent sent over HTTP (binary or structured conte
 request itself, with the same checks; native provider events and batches
 still need the middleware (``wsgi.py``, or the Lambda shim).
 
+Reply events: a view answers with a CloudEvent by returning
+``CloudEventResponse(event)`` (binary mode, ``200``; ``status=`` and
+``mode="structured"`` as for :func:`~cloudevents_wsgi.reply.reply_response`),
+which is how a Knative subscriber replies to the broker.
+
 Tests: :class:`cloudevents_wsgi.testing.django.Client` is Django's test client
 sending its requests through the middleware.
 """
@@ -44,15 +49,48 @@ from ..errors import InvalidEventError, UnsupportedFormatError
 from ..event import CloudEvent
 from ..message import Message
 from ..receiver import check_depth, from_http
+from ..reply import PREFERENCE_APPLIED, prefers_reply, reply_response
 from ..typed import data_of
 from . import _checked_model, _require, _type_patterns
 from . import get_cloudevent as _get
 
-__all__ = ["cloudevent_data", "cloudevent_required", "get_cloudevent"]
+__all__ = ["CloudEventResponse", "cloudevent_data", "cloudevent_required", "get_cloudevent"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 T = TypeVar("T")
 _BATCH_TYPE = "application/cloudevents-batch+json"
+
+
+class CloudEventResponse(HttpResponse):
+    """A response that carries ``event`` (a reply event).
+
+    ``status``: ``200`` by default; ``mode``: ``"binary"`` (``ce-*`` headers,
+    the data as the body, ``Content-Type`` only when the event has a
+    ``datacontenttype``) or ``"structured"`` (``application/cloudevents+json``).
+    Pass the ``request`` to answer its ``Prefer: reply`` with
+    ``Preference-Applied: reply``. Raises what
+    :func:`~cloudevents_wsgi.reply.reply_response` raises (``ValueError`` for
+    a bad status or mode, ``InvalidEventError`` for unwritable data).
+    """
+
+    def __init__(
+        self,
+        event: CloudEvent,
+        *,
+        status: int = 200,
+        mode: str = "binary",
+        request: HttpRequest | None = None,
+    ) -> None:
+        status, headers, body = reply_response(event, status=status, mode=mode)
+        super().__init__(body, status=status)
+        # Django sets a default Content-Type (text/html): a binary event without
+        # datacontenttype has none, and a reader would take its data as HTML text.
+        del self["Content-Type"]
+        for name, value in headers:
+            self[name] = value
+        if request is not None and prefers_reply(request.META):
+            self[PREFERENCE_APPLIED[0]] = PREFERENCE_APPLIED[1]
+        self.event = event
 
 
 def get_cloudevent(request: HttpRequest) -> CloudEvent:

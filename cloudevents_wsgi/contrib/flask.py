@@ -21,6 +21,10 @@
 ``request.cloudevent`` is the event or ``None`` (keep the ``flask.request``
 proxy: it now holds a :class:`CloudEventRequest`); :func:`get_cloudevent` and
 :func:`cloudevent_data` are the typed way to the event and its data.
+Reply events: return ``cloudevent_response(event)`` (binary mode, ``200``;
+``status=`` and ``mode="structured"`` as for
+:func:`~cloudevents_wsgi.reply.reply_response`), which is how a Knative
+subscriber replies to the broker.
 Tests: :mod:`cloudevents_wsgi.testing.flask`.
 """
 
@@ -34,6 +38,7 @@ import flask
 
 from ..errors import InvalidEventError
 from ..event import CloudEvent
+from ..reply import PREFERENCE_APPLIED, prefers_reply, reply_response
 from ..typed import data_of
 from . import CloudEventRequestMixin, _checked_model, _require, _type_patterns
 from . import get_cloudevent as _get
@@ -43,6 +48,7 @@ __all__ = [
     "CloudEventRequestMixin",
     "cloudevent_data",
     "cloudevent_required",
+    "cloudevent_response",
     "get_cloudevent",
 ]
 
@@ -52,6 +58,31 @@ T = TypeVar("T")
 
 class CloudEventRequest(CloudEventRequestMixin, flask.Request):
     """:class:`flask.Request` with ``.cloudevent`` (the event or ``None``)."""
+
+
+def cloudevent_response(
+    event: CloudEvent, *, status: int = 200, mode: str = "binary"
+) -> flask.Response:
+    """A response that carries ``event`` (a reply event).
+
+    ``status``: ``200`` by default; ``mode``: ``"binary"`` (``ce-*`` headers,
+    the data as the body, ``Content-Type`` only when the event has a
+    ``datacontenttype``) or ``"structured"`` (``application/cloudevents+json``).
+    Inside a request that says ``Prefer: reply`` it adds
+    ``Preference-Applied: reply``. Raises what
+    :func:`~cloudevents_wsgi.reply.reply_response` raises (``ValueError`` for
+    a bad status or mode, ``InvalidEventError`` for unwritable data).
+    """
+    status, headers, body = reply_response(event, status=status, mode=mode)
+    response = flask.Response(body, status=status)
+    # Flask sets a default Content-Type (text/html): a binary event without
+    # datacontenttype has none, and a reader would take its data as HTML text.
+    del response.headers["Content-Type"]
+    for name, value in headers:
+        response.headers[name] = value
+    if flask.has_request_context() and prefers_reply(flask.request.environ):
+        response.headers[PREFERENCE_APPLIED[0]] = PREFERENCE_APPLIED[1]
+    return response
 
 
 def get_cloudevent(request: flask.Request | None = None) -> CloudEvent:
