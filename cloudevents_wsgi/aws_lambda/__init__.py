@@ -77,16 +77,26 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from .. import _loading
 from ..errors import ConfigurationError
 from ..middleware import CloudEventsMiddleware
-from . import http_alb, http_apigw_rest, http_apigw_v2, http_function_url, native
+from . import (
+    http_alb,
+    http_apigw_rest,
+    http_apigw_v2,
+    http_function_url,
+    kafka,
+    native,
+    tumbling_window,
+)
 from .batch import batch_item_failures
 from .errors import BatchFailedError, EventFailedError
-from .options import DEFAULT_TEXT_TYPES, Options
+from .options import DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TEXT_TYPES, Options
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 __all__ = [
     "ALB",
+    "DEADLINE_VARIABLE",
+    "DEFAULT_DEADLINE_MARGIN_MS",
     "DEFAULT_TEXT_TYPES",
     "FUNCTION_URL",
     "HTTP_API",
@@ -104,6 +114,8 @@ __all__ = [
 ]
 
 APP_VARIABLE: Final = "CLOUDEVENTS_WSGI_APP"
+#: Milliseconds: the ``deadline_margin_ms`` of a handler built without one.
+DEADLINE_VARIABLE: Final = "CLOUDEVENTS_WSGI_DEADLINE_MARGIN_MS"
 
 # The kinds of HTTP event (the names of the sample folders in the test suite).
 REST_API: Final = http_apigw_rest.KIND
@@ -111,7 +123,7 @@ HTTP_API: Final = http_apigw_v2.KIND
 ALB: Final = http_alb.KIND
 FUNCTION_URL: Final = http_function_url.KIND
 
-LambdaHandler = Callable[[Any, Any], dict[str, Any]]
+LambdaHandler = Callable[[Any, Any], Any]
 
 
 class Trigger(Protocol):
@@ -123,9 +135,7 @@ class Trigger(Protocol):
         """Whether ``event`` is this trigger's; must not raise."""
         ...
 
-    def handle(
-        self, app: WSGIApplication, options: Options, event: Any, context: Any
-    ) -> dict[str, Any]:
+    def handle(self, app: WSGIApplication, options: Options, event: Any, context: Any) -> Any:
         """Run ``app`` on ``event`` and return the answer Lambda expects."""
         ...
 
@@ -136,9 +146,12 @@ TRIGGERS: Final[tuple[Trigger, ...]] = (
     http_function_url,
     http_apigw_rest,
     http_alb,
+    kafka,  # the non-HTTP triggers that need their own answer
+    tumbling_window,
     native,
 )
-_HTTP_TRIGGERS: Final = TRIGGERS[:-1]
+_HTTP_TRIGGERS: Final = TRIGGERS[:4]
+_EVENT_TRIGGERS: Final = TRIGGERS[4:-1]
 _LAST: Final = TRIGGERS[-1]
 
 
@@ -159,6 +172,7 @@ def make_lambda_handler(
     text_types: Collection[str] = DEFAULT_TEXT_TYPES,
     server_name: str = "localhost",
     report_batch_item_failures: bool = True,
+    deadline_margin_ms: float | None = None,
 ) -> LambdaHandler:
     """A Lambda handler, ``handler(event, context) -> dict``, that runs ``app``.
 
@@ -176,12 +190,21 @@ def make_lambda_handler(
         whether SQS and stream batches report failed records one by one
         (needs ``ReportBatchItemFailures`` on the event source mapping);
         when false any failure fails the whole batch.
+    ``deadline_margin_ms``
+        milliseconds: when ``context.get_remaining_time_in_millis()`` is
+        under it, no further record of a batch is started and every record
+        not started is reported failed (AWS redelivers it). ``None``: the
+        ``CLOUDEVENTS_WSGI_DEADLINE_MARGIN_MS`` environment variable, else
+        :data:`DEFAULT_DEADLINE_MARGIN_MS` (1000).
 
     Raises :class:`~cloudevents_wsgi.ConfigurationError` for an unusable option.
     """
     if not callable(app):
         raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
+    if deadline_margin_ms is None:
+        deadline_margin_ms = _margin_from_environment()
     options = Options(
+        deadline_margin_ms=deadline_margin_ms,
         event_path=event_path,
         routes=routes,
         text_types=text_types,
@@ -191,16 +214,34 @@ def make_lambda_handler(
     # Always wrapped: a middleware inside passes an event's environ on untouched.
     wrapped = CloudEventsMiddleware(app)
 
-    def handler(event: Any, context: Any) -> dict[str, Any]:
+    def handler(event: Any, context: Any) -> Any:
         # Every HTTP trigger needs a requestContext object (the tests check it):
-        # without one, only the last trigger can take the event.
-        if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
-            for trigger in _HTTP_TRIGGERS:
-                if trigger.infer(event):
-                    return trigger.handle(wrapped, options, event, context)
+        # without one, only the other triggers can take the event.
+        if isinstance(event, dict):
+            if isinstance(event.get("requestContext"), dict):
+                for trigger in _HTTP_TRIGGERS:
+                    if trigger.infer(event):
+                        return trigger.handle(wrapped, options, event, context)
+            else:
+                for trigger in _EVENT_TRIGGERS:
+                    if trigger.infer(event):
+                        return trigger.handle(wrapped, options, event, context)
         return _LAST.handle(wrapped, options, event, context)
 
     return handler
+
+
+def _margin_from_environment() -> float:
+    text = os.environ.get(DEADLINE_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_DEADLINE_MARGIN_MS
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"{DEADLINE_VARIABLE} must be a number of milliseconds, not {text!r}"
+        ) from None
+    return value
 
 
 class LazyHandler:
@@ -216,7 +257,7 @@ class LazyHandler:
         self.options = options
         self._handler: LambdaHandler | None = None
 
-    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+    def __call__(self, event: Any, context: Any) -> Any:
         if self._handler is None:
             self._handler = make_lambda_handler(load_app(), **self.options)
         return self._handler(event, context)
