@@ -21,6 +21,8 @@ One CloudEvent per record, in offset order within each partition:
 - a record with ``ce_specversion`` among its headers is a binary CloudEvent:
   the ``ce_`` headers are its attributes, ``content-type`` its
   ``datacontenttype``, the value its data (Kafka binding, section 3.1);
+- a value that is a CloudEvent in the JSON format (an object with
+  ``specversion``), whatever the headers, is that CloudEvent;
 - any other record becomes:
 
   ==============  ===========================================================
@@ -230,6 +232,9 @@ def _record(record: dict[str, Any], where: str, event_source: str, source_base: 
     data_type: str | None = None
     if value is not None:
         data, data_type = _aws.json_or_bytes(value)
+        inner_event = _aws.inner_cloudevent(data, f"{where}.value")
+        if inner_event is not None:
+            return Converted(inner_event, record, record_id)
     stamp = record.get("timestamp")
     attributes = {
         "type": TYPES[event_source],
