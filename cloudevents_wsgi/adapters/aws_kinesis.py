@@ -17,8 +17,9 @@ data            ``kinesis.data`` base64-decoded: JSON (``application/json``)
 
 Data that is a CloudEvent in the JSON format (an object with
 ``specversion``) becomes that CloudEvent. Bytes stay bytes: gzip-compressed
-CloudWatch Logs records sent through a stream are delivered compressed, as the producer wrote them. ``record_id`` is
-``kinesis.sequenceNumber``, as Lambda's ``batchItemFailures`` expects.
+CloudWatch Logs records sent through a stream are delivered compressed, as
+the producer wrote them. ``record_id`` is ``kinesis.sequenceNumber``, as
+Lambda's ``batchItemFailures`` expects.
 """
 
 from __future__ import annotations
