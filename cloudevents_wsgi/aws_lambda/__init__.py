@@ -20,11 +20,19 @@ event (the test suite runs every sample through every predicate):
 ``http_function_url``      Lambda function URLs
 ``http_apigw_rest``        API Gateway REST APIs (payload 1.0)
 ``http_alb``               Application Load Balancer targets
+``authorizer``             API Gateway Lambda authorizers (TOKEN, REQUEST,
+                           HTTP API simple responses): ``authorizer_path``
+``websocket``              API Gateway WebSocket APIs: ``websocket_path``
+``http_vpc_lattice``       Amazon VPC Lattice targets (payload 1 and 2)
+``kafka``                  Amazon MSK and self-managed Kafka
+``tumbling_window``        Kinesis and DynamoDB batches with a window
 ``native``                 everything else (S3, SQS, SNS, EventBridge,
                            DynamoDB, Kinesis, CloudWatch Logs, SES, a
                            CloudEvent invoked directly...): one ``POST`` to
                            ``event_path``; nothing is ever dropped as a
-                           "warm-up ping"
+                           "warm-up ping"; an event nothing recognises is
+                           the CloudEvent ``com.amazonaws.lambda.invocation``
+                           (:mod:`.invocation`)
 =========================  ==================================================
 
 Adding a trigger is adding a module with ``KIND``, ``infer(event)`` and
@@ -78,13 +86,16 @@ from .. import _loading
 from ..errors import ConfigurationError
 from ..middleware import CloudEventsMiddleware
 from . import (
+    authorizer,
     http_alb,
     http_apigw_rest,
     http_apigw_v2,
     http_function_url,
+    http_vpc_lattice,
     kafka,
     native,
     tumbling_window,
+    websocket,
 )
 from .batch import batch_item_failures
 from .errors import BatchFailedError, EventFailedError
@@ -140,24 +151,32 @@ class Trigger(Protocol):
         ...
 
 
-#: The triggers, tried in order; the last one takes every event.
+#: The triggers; the last one takes every event no other one recognises.
 TRIGGERS: Final[tuple[Trigger, ...]] = (
     http_apigw_v2,  # the most common first: no two predicates overlap
     http_function_url,
     http_apigw_rest,
     http_alb,
+    authorizer,  # before any HTTP one is tried: its REQUEST events look like requests
+    websocket,
+    http_vpc_lattice,
     kafka,  # the non-HTTP triggers that need their own answer
     tumbling_window,
     native,
 )
 _HTTP_TRIGGERS: Final = TRIGGERS[:4]
-_EVENT_TRIGGERS: Final = TRIGGERS[4:-1]
 _LAST: Final = TRIGGERS[-1]
+# Tried on an event with a requestContext object (every HTTP-shaped event
+# has one; VPC Lattice version 1 and TOKEN authorizers do not), and on the others.
+_WITH_CONTEXT: Final = (authorizer, *_HTTP_TRIGGERS, websocket, http_vpc_lattice)
+_WITHOUT_CONTEXT: Final = (authorizer, http_vpc_lattice, kafka, tumbling_window)
 
 
 def http_event_kind(event: Any) -> str | None:
     """:data:`REST_API`, :data:`HTTP_API`, :data:`ALB`, :data:`FUNCTION_URL`,
-    or ``None`` for an event that is not an HTTP request."""
+    or ``None`` for an event that is not a request of these four."""
+    if authorizer.infer(event):
+        return None
     for trigger in _HTTP_TRIGGERS:
         if trigger.infer(event):
             return trigger.KIND
@@ -173,6 +192,8 @@ def make_lambda_handler(
     server_name: str = "localhost",
     report_batch_item_failures: bool = True,
     deadline_margin_ms: float | None = None,
+    websocket_path: str = "/websocket",
+    authorizer_path: str | None = None,
 ) -> LambdaHandler:
     """A Lambda handler, ``handler(event, context) -> dict``, that runs ``app``.
 
@@ -196,6 +217,13 @@ def make_lambda_handler(
         not started is reported failed (AWS redelivers it). ``None``: the
         ``CLOUDEVENTS_WSGI_DEADLINE_MARGIN_MS`` environment variable, else
         :data:`DEFAULT_DEADLINE_MARGIN_MS` (1000).
+    ``websocket_path``
+        where API Gateway WebSocket events are ``POST``-ed, one path per
+        route: ``/websocket/$connect`` (see :mod:`.websocket`).
+    ``authorizer_path``
+        where Lambda authorizer events are ``POST``-ed; the app's JSON answer
+        is the authorizer response. ``None``: an authorizer event raises
+        :class:`EventFailedError` naming it (see :mod:`.authorizer`).
 
     Raises :class:`~cloudevents_wsgi.ConfigurationError` for an unusable option.
     """
@@ -205,6 +233,8 @@ def make_lambda_handler(
         deadline_margin_ms = _margin_from_environment()
     options = Options(
         deadline_margin_ms=deadline_margin_ms,
+        websocket_path=websocket_path,
+        authorizer_path=authorizer_path,
         event_path=event_path,
         routes=routes,
         text_types=text_types,
@@ -218,14 +248,10 @@ def make_lambda_handler(
         # Every HTTP trigger needs a requestContext object (the tests check it):
         # without one, only the other triggers can take the event.
         if isinstance(event, dict):
-            if isinstance(event.get("requestContext"), dict):
-                for trigger in _HTTP_TRIGGERS:
-                    if trigger.infer(event):
-                        return trigger.handle(wrapped, options, event, context)
-            else:
-                for trigger in _EVENT_TRIGGERS:
-                    if trigger.infer(event):
-                        return trigger.handle(wrapped, options, event, context)
+            with_context = isinstance(event.get("requestContext"), dict)
+            for trigger in _WITH_CONTEXT if with_context else _WITHOUT_CONTEXT:
+                if trigger.infer(event):
+                    return trigger.handle(wrapped, options, event, context)
         return _LAST.handle(wrapped, options, event, context)
 
     return handler

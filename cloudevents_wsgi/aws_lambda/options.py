@@ -36,16 +36,19 @@ DEFAULT_DEADLINE_MARGIN_MS: Final = 1000
 class Options:
     """``event_path``, ``routes`` (``(pattern, path)`` pairs), ``is_text_type``
     (a media type, lower case -> truthy), ``server_name``,
-    ``report_batch_item_failures``, ``deadline_margin_ms``; see
+    ``report_batch_item_failures``, ``deadline_margin_ms``,
+    ``websocket_path``, ``authorizer_path``; see
     :func:`make_lambda_handler`."""
 
     __slots__ = (
+        "authorizer_path",
         "deadline_margin_ms",
         "event_path",
         "is_text_type",
         "report_batch_item_failures",
         "routes",
         "server_name",
+        "websocket_path",
     )
 
     def __init__(
@@ -57,7 +60,12 @@ class Options:
         server_name: str,
         report_batch_item_failures: bool,
         deadline_margin_ms: float = DEFAULT_DEADLINE_MARGIN_MS,
+        websocket_path: str = "/websocket",
+        authorizer_path: str | None = None,
     ) -> None:
+        _check_path("websocket_path", websocket_path)
+        if authorizer_path is not None:
+            _check_path("authorizer_path", authorizer_path)
         if (
             isinstance(deadline_margin_ms, bool)
             or not isinstance(deadline_margin_ms, (int, float))
@@ -94,6 +102,8 @@ class Options:
         self.server_name = server_name
         self.report_batch_item_failures = bool(report_batch_item_failures)
         self.deadline_margin_ms = deadline_margin_ms
+        self.websocket_path = websocket_path
+        self.authorizer_path = authorizer_path
 
 
 def _check_path(name: str, path: Any) -> None:
