@@ -75,7 +75,16 @@ def test_no_sample_is_recognised_by_two_triggers() -> None:
         assert matched == expected, path
         if not isinstance(event, dict) or not isinstance(event.get("requestContext"), dict):
             # The handler tries only the non-HTTP triggers on such events.
-            assert set(matched) <= {"authorizer", "vpc-lattice", "kafka", "tumbling-window"}, path
+            assert set(matched) <= {
+                "authorizer",
+                "vpc-lattice",
+                "kafka",
+                "tumbling-window",
+                "firehose",
+                "s3-batch",
+                "cognito",
+                "cloudformation",
+            }, path
 
 
 def test_websocket_api_event_is_not_one_of_the_four_http_kinds() -> None:

@@ -26,6 +26,11 @@ event (the test suite runs every sample through every predicate):
 ``http_vpc_lattice``       Amazon VPC Lattice targets (payload 1 and 2)
 ``kafka``                  Amazon MSK and self-managed Kafka
 ``tumbling_window``        Kinesis and DynamoDB batches with a window
+``firehose``               Data Firehose transformation (one call per record)
+``s3_batch``               S3 Batch Operations tasks (``results[]``)
+``cognito``                Cognito user pool triggers (``response`` filled)
+``cloudformation``         CloudFormation custom resources (PUT to
+                           ``ResponseURL``, on failure too)
 ``native``                 everything else (S3, SQS, SNS, EventBridge,
                            DynamoDB, Kinesis, CloudWatch Logs, SES, a
                            CloudEvent invoked directly...): one ``POST`` to
@@ -87,6 +92,9 @@ from ..errors import ConfigurationError
 from ..middleware import CloudEventsMiddleware
 from . import (
     authorizer,
+    cloudformation,
+    cognito,
+    firehose,
     http_alb,
     http_apigw_rest,
     http_apigw_v2,
@@ -94,6 +102,7 @@ from . import (
     http_vpc_lattice,
     kafka,
     native,
+    s3_batch,
     tumbling_window,
     websocket,
 )
@@ -162,6 +171,10 @@ TRIGGERS: Final[tuple[Trigger, ...]] = (
     http_vpc_lattice,
     kafka,  # the non-HTTP triggers that need their own answer
     tumbling_window,
+    firehose,
+    s3_batch,
+    cognito,
+    cloudformation,
     native,
 )
 _HTTP_TRIGGERS: Final = TRIGGERS[:4]
@@ -169,7 +182,16 @@ _LAST: Final = TRIGGERS[-1]
 # Tried on an event with a requestContext object (every HTTP-shaped event
 # has one; VPC Lattice version 1 and TOKEN authorizers do not), and on the others.
 _WITH_CONTEXT: Final = (authorizer, *_HTTP_TRIGGERS, websocket, http_vpc_lattice)
-_WITHOUT_CONTEXT: Final = (authorizer, http_vpc_lattice, kafka, tumbling_window)
+_WITHOUT_CONTEXT: Final = (
+    authorizer,
+    http_vpc_lattice,
+    kafka,
+    tumbling_window,
+    firehose,
+    s3_batch,
+    cognito,
+    cloudformation,
+)
 
 
 def http_event_kind(event: Any) -> str | None:

@@ -68,7 +68,7 @@ def handle(
     unknown = _content_type(event) == "application/json" and _recognised(event) is None
     payload = invocation.as_cloudevent(event, context) if unknown else event
     delivery = LambdaDelivery(payload, routes=options.routes)
-    response = _post(app, options, delivery, context, environ)
+    response = post(app, options, delivery, context, environ)
     results = delivery.results
     answer_body = response.body
     failed = [r for r in results if not r.ok]
@@ -133,7 +133,7 @@ def handle_batch(
         response = Response("503 Service Unavailable")
     else:
         try:
-            response = _post(app, options, delivery, context, environ)
+            response = post(app, options, delivery, context, environ)
         except Exception:
             if not delivery.results:
                 raise  # a Lambda error: AWS retries
@@ -180,7 +180,7 @@ def handle_batch(
     return {"batchItemFailures": [{"itemIdentifier": i} for i in report]}
 
 
-def _post(
+def post(
     app: WSGIApplication,
     options: Options,
     delivery: LambdaDelivery,
