@@ -21,13 +21,11 @@ TOKEN authorizer whose error message is ``Unauthorized``).
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from typing import TYPE_CHECKING, Any, Final
 
 from .._wsgi import run
-from . import http
+from . import native
 from .errors import EventFailedError
 from .options import Options
 
@@ -66,28 +64,10 @@ def handle(app: WSGIApplication, options: Options, event: dict[str, Any], contex
             results=(),
         )
     body = json.dumps(event).encode()
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "POST",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": options.authorizer_path,
-        "QUERY_STRING": "",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "SERVER_NAME": options.server_name,
-        "SERVER_PORT": "443",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "https",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        AUTHORIZER: kind(event),
-        http.AWS_EVENT: event,
-        http.AWS_CONTEXT: context,
-    }
+    environ = native.post_environ(
+        options, options.authorizer_path, "application/json", body, event, context
+    )
+    environ[AUTHORIZER] = kind(event)
     response = run(app, environ)
     answer = response.body
     if not response.ok:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.request
 from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import CloudEventsWSGIError
@@ -116,6 +115,8 @@ def handle(app: WSGIApplication, options: Options, event: Any, context: Any) -> 
 
 
 def _send(url: str, document: dict[str, Any]) -> None:
+    import urllib.request  # only custom resources need it: not on every cold start
+
     body = json.dumps(document).encode()
     # A presigned S3 URL: signed without a Content-Type, so none is sent.
     request = urllib.request.Request(

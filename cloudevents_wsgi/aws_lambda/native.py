@@ -201,10 +201,21 @@ def post(
         # surrogatepass: a lone surrogate (a JSON "\ud800" escape) stays, as
         # bytes that are not UTF-8, for the middleware to refuse with a 400.
         body = _TO_JSON(payload).encode("utf-8", "surrogatepass")
-    environ: dict[str, Any] = {
+    environ = post_environ(options, options.event_path, content_type, body, payload, context)
+    environ[LAMBDA_DELIVERY] = delivery
+    if extra:
+        environ.update(extra)
+    return run(app, environ)
+
+
+def post_environ(
+    options: Options, path: str, content_type: str, body: bytes, event: Any, context: Any
+) -> dict[str, Any]:
+    """The environ of a ``POST`` the shim makes from a non-HTTP event."""
+    return {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "",
-        "PATH_INFO": options.event_path,
+        "PATH_INFO": path,
         "QUERY_STRING": "",
         "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
@@ -222,13 +233,9 @@ def post(
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
-        LAMBDA_DELIVERY: delivery,
-        http.AWS_EVENT: payload,
+        http.AWS_EVENT: event,
         http.AWS_CONTEXT: context,
     }
-    if extra:
-        environ.update(extra)
-    return run(app, environ)
 
 
 def _recognised(event: Any) -> Any:
