@@ -12,8 +12,11 @@ from typing import Any
 
 import pytest
 
-from cloudevents_wsgi.aws_lambda import EventFailedError, make_lambda_handler
-from cloudevents_wsgi.aws_lambda.cloudformation import CustomResourceResponseError
+from cloudevents_wsgi.aws_lambda import (
+    CustomResourceResponseError,
+    EventFailedError,
+    make_lambda_handler,
+)
 
 from .servers import free_port
 

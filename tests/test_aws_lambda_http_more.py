@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from cloudevents_wsgi.aws_lambda import EventFailedError, make_lambda_handler
-from cloudevents_wsgi.aws_lambda.http import ResponseTooLargeError
+from cloudevents_wsgi.aws_lambda import EventFailedError, ResponseTooLargeError, make_lambda_handler
 
 from .builders import http_api_event
 from .lambda_apps import CONTEXT, echo

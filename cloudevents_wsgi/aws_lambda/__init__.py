@@ -107,7 +107,9 @@ from . import (
     websocket,
 )
 from .batch import batch_item_failures
+from .cloudformation import CustomResourceResponseError
 from .errors import BatchFailedError, EventFailedError
+from .http import ResponseTooLargeError
 from .options import DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TEXT_TYPES, Options
 
 if TYPE_CHECKING:
@@ -123,8 +125,10 @@ __all__ = [
     "REST_API",
     "TRIGGERS",
     "BatchFailedError",
+    "CustomResourceResponseError",
     "EventFailedError",
     "LazyHandler",
+    "ResponseTooLargeError",
     "Trigger",
     "batch_item_failures",
     "handler",
