@@ -25,6 +25,7 @@ BUILTIN_MODULES: Final = (
     "aws_sqs",
     "aws_dynamodb",
     "aws_kinesis",
+    "aws_kafka",
     "aws_logs",
     "aws_ses",
     "azure_eventgrid",

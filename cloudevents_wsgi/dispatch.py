@@ -169,7 +169,9 @@ def each_record(
     adapter: BatchAdapter, payload: Any, outcomes: list[list[Converted] | InvalidEventError]
 ) -> list[Converted | Refused]:
     """The events of every record, in order, a refused record in its place."""
-    records = payload["Records"]  # convert_each returned: it is a list of records
+    # convert_each returned: the payload is a batch of records (Kafka's are grouped).
+    records_of = getattr(adapter, "records_of", None)
+    records = payload["Records"] if records_of is None else records_of(payload)
     items: list[Converted | Refused] = []
     for record, outcome in zip(records, outcomes, strict=True):
         if isinstance(outcome, InvalidEventError):

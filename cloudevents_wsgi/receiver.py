@@ -54,7 +54,6 @@ MAX_BATCH: Final = 1000
 MAX_ATTRIBUTES: Final = 100
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_QUOTED_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 
 
@@ -230,10 +229,15 @@ def _header_value(attribute: str, raw: str) -> str:
     """Undo RFC 7230 quoting, then exactly one round of percent-decoding."""
     value = raw.strip(" \t")
     if value.startswith('"'):
-        quoted = _QUOTED_STRING.fullmatch(value)
-        if quoted is None:
+        # A quoted-string is '"', then any characters but '"' and '\\' or
+        # quoted pairs ('\\' and one character), then '"'. With every pair taken
+        # out (left to right, as the grammar reads them), what is left holds no
+        # '"' and no '\\' (an unpaired one). Two C-speed passes: linear, where
+        # the equivalent regular expression's repeat stack grew faster.
+        inner = value[1:-1] if len(value) > 1 and value.endswith('"') else None
+        if inner is None or any(c in _QUOTED_PAIR.sub("", inner) for c in '"\\'):
             raise InvalidEventError(attribute, "has a malformed quoted string", raw)
-        value = _QUOTED_PAIR.sub(r"\1", quoted.group(1))
+        value = _QUOTED_PAIR.sub(r"\1", inner)
     if "%" not in value and value.isascii():
         return value
     if _BAD_PERCENT.search(value):

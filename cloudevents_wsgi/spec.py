@@ -48,8 +48,12 @@ _IP_LITERAL = re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
 # RFC 7231 section 3.1.1.1 media-type, which RFC 2046 types are written in.
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _MEDIA_TYPE = re.compile(rf"({_TOKEN})/({_TOKEN})")
-_QUOTED = r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"'
-_PARAMETER = re.compile(rf"[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|{_QUOTED}))?")
+# A parameter's value is a token or a quoted-string; a quoted-string is read by
+# _quoted_end (a linear scan: the grammar as one regular expression kept a
+# backtracking entry per character, and its cost grew faster than the input).
+_PARAMETER = re.compile(rf'[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|"))?')
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 
 
 def check_name(name: str) -> str:
@@ -291,12 +295,32 @@ def _parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
         if param is None or param.end() == at:
             raise InvalidEventError(field, "has a malformed media type parameter", value)
         name, raw = param.groups()
-        if name is not None:
-            if raw.startswith('"'):
-                raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
-            params[name.lower()] = raw
         at = param.end()
+        if name is not None:
+            if raw == '"':
+                end = _quoted_end(text, at - 1)
+                if end == -1 or _CONTROL.search(text, at, end - 1):
+                    raise InvalidEventError(field, "has a malformed media type parameter", value)
+                raw = _QUOTED_PAIR.sub(r"\1", text[at : end - 1])
+                at = end
+            params[name.lower()] = raw
     return f"{match.group(1)}/{match.group(2)}".lower(), params
+
+
+def _quoted_end(text: str, start: int) -> int:
+    """The index just past the RFC 7230 quoted-string that opens at ``start``
+    (``text[start] == '"'``), or -1 if it is never closed: the first '"' not
+    escaped by an odd run of backslashes before it. Each character is looked
+    at a bounded number of times."""
+    at = start + 1
+    while True:
+        close = text.find('"', at)
+        if close == -1:
+            return -1
+        backslashes = close - at - len(text[at:close].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return close + 1
+        at = close + 1
 
 
 def is_json(essence: str) -> bool:

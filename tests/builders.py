@@ -365,3 +365,51 @@ def sqs_messages(
         region=region,
         groups=groups,
     )
+
+
+# -- Kafka (Amazon MSK, self-managed) ------------------------------------------------------
+
+MSK_ARN = (
+    "arn:aws:kafka:us-east-1:123456789012:cluster/vpc-2priv-2pub/"
+    "751d2973-a626-431c-9d4e-d7975eb44dd7-2"
+)
+
+
+def kafka_record(
+    *,
+    topic: str = "mytopic",
+    partition: int = 0,
+    offset: int = 15,
+    value: bytes | None = b'{"n": 1}',
+    key: bytes | None = b"order-1",
+    headers: Sequence[tuple[str, bytes]] = (),
+    timestamp: int = 1545084650987,
+) -> dict[str, Any]:
+    """One Kafka record as Lambda delivers it (with-msk.html): base64 key and
+    value, headers as arrays of byte values."""
+    return {
+        "topic": topic,
+        "partition": partition,
+        "offset": offset,
+        "timestamp": timestamp,
+        "timestampType": "CREATE_TIME",
+        "key": None if key is None else base64.b64encode(key).decode("ascii"),
+        "value": None if value is None else base64.b64encode(value).decode("ascii"),
+        "headers": [{name: list(raw)} for name, raw in headers],
+    }
+
+
+def kafka_event(*records: dict[str, Any], self_managed: bool = False) -> dict[str, Any]:
+    """A Kafka event, the records grouped by ``<topic>-<partition>`` in the given order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        grouped.setdefault(f"{record['topic']}-{record['partition']}", []).append(record)
+    event: dict[str, Any] = {
+        "eventSource": "SelfManagedKafka" if self_managed else "aws:kafka",
+        "bootstrapServers": "b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,"
+        "b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092",
+        "records": grouped,
+    }
+    if not self_managed:
+        event["eventSourceArn"] = MSK_ARN
+    return event

@@ -11,6 +11,14 @@ from typing import Any
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     event = environ.get("cloudevent")
+    window = environ.get("aws.window")
+    if window is not None and event is not None:
+        # A tumbling window: count the records in its state.
+        window.state = dict(window.state, count=str(int(window.state.get("count", "0")) + 1))
+    if event is not None and event.get_type() == "com.amazonaws.lambda.invocation":
+        # A direct invoke: the answer is the invocation's result.
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"got": event.get_data(), "id": event.get_id()}).encode()]
     if event is not None:
         # The test names the event to refuse, to exercise failure reports.
         refused = event.get_id() == os.environ.get("REFUSE_EVENT_ID")

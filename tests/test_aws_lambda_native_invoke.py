@@ -153,6 +153,11 @@ def test_invalid_cloudevent_raises_with_the_problem() -> None:
     assert caught.value.status == 400
 
 
+class InvokeContext:
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:books"
+
+
 @pytest.mark.parametrize(
     "event",
     [
@@ -162,11 +167,37 @@ def test_invalid_cloudevent_raises_with_the_problem() -> None:
         pytest.param(None, id="null"),
     ],
 )
-def test_event_that_nothing_recognises_raises_a_clear_error(event: Any) -> None:
-    app = Recorder()
-    with pytest.raises(EventFailedError, match="nothing recognised this event"):
-        make_lambda_handler(app)(event, CONTEXT)
-    assert app.environs == []
+def test_event_that_nothing_recognises_reaches_the_app_as_an_invocation(event: Any) -> None:
+    app = Recorder(headers=[("Content-Type", "application/json")], body=b'{"done": true}')
+    assert make_lambda_handler(app)(event, InvokeContext()) == {"done": True}
+    cloudevent = app.environ["cloudevent"]
+    assert cloudevent.get_attributes() == {
+        "specversion": "1.0",
+        "type": "com.amazonaws.lambda.invocation",
+        "source": InvokeContext.invoked_function_arn,
+        "id": InvokeContext.aws_request_id,
+        "datacontenttype": "application/json",
+    }
+    assert cloudevent.get_data() == event
+    assert app.environ["aws.event"] == {
+        "specversion": "1.0",
+        "type": "com.amazonaws.lambda.invocation",
+        "source": InvokeContext.invoked_function_arn,
+        "id": InvokeContext.aws_request_id,
+        "datacontenttype": "application/json",
+        "data": event,
+    }
+
+
+def test_invocation_answered_non_2xx_is_an_invocation_error() -> None:
+    app = Recorder(status="404 Not Found")
+    with pytest.raises(EventFailedError, match="404"):
+        make_lambda_handler(app)({"hello": "world"}, InvokeContext())
+
+
+def test_invocation_text_answer_is_the_text() -> None:
+    app = Recorder(body=b"ok")
+    assert make_lambda_handler(app)({"step": 1}, InvokeContext()) == "ok"
 
 
 def test_routes_are_handed_to_the_middleware() -> None:

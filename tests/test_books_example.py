@@ -268,6 +268,12 @@ def test_the_sam_template_runs_the_shim_for_the_api_and_the_bucket() -> None:
     assert events["Uploads"]["Properties"]["Bucket"] == {"Ref": "BooksBucket"}
     assert events["Uploads"]["Properties"]["Events"] == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
     assert template["Resources"]["BooksBucket"]["Type"] == "AWS::S3::Bucket"
+    # One stream source, with the setting the shim's partial batch response needs.
+    sales = events["Sales"]
+    assert sales["Type"] == "Kinesis"
+    assert sales["Properties"]["Stream"] == {"Fn::GetAtt": ["SalesStream", "Arn"]}
+    assert sales["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert template["Resources"]["SalesStream"]["Type"] == "AWS::Kinesis::Stream"
     assert template["Outputs"]["FunctionArn"]["Value"] == {"Fn::GetAtt": ["BooksFunction", "Arn"]}
 
 

@@ -188,8 +188,52 @@ def test_sqs_batch_through_the_runtime(runtime: RuntimeAPI) -> None:
     assert (kind, answer) == ("response", {"batchItemFailures": [{"itemIdentifier": "refuse-me"}]})
 
 
-def test_unrecognised_event_is_an_invocation_error(runtime: RuntimeAPI) -> None:
-    kind, _, error = runtime.invoke("req-unknown", {"hello": "world"})
-    assert kind == "error"
-    assert error["errorType"] == "EventFailedError"
-    assert "nothing recognised this event" in error["errorMessage"]
+def test_unrecognised_event_is_an_invocation_whose_result_is_the_apps_answer(
+    runtime: RuntimeAPI,
+) -> None:
+    kind, _, answer = runtime.invoke("req-unknown", {"hello": "world"})
+    assert (kind, answer) == ("response", {"got": {"hello": "world"}, "id": "req-unknown"})
+
+
+def test_kafka_batch_with_one_failure_through_the_runtime(runtime: RuntimeAPI) -> None:
+    def record(offset: int, ce_id: str) -> dict[str, Any]:
+        headers = {
+            "ce_specversion": "1.0",
+            "ce_type": "com.example.sale",
+            "ce_source": "/shop",
+            "ce_id": ce_id,
+        }
+        return {
+            "topic": "sales",
+            "partition": 0,
+            "offset": offset,
+            "timestamp": 1545084650987,
+            "timestampType": "CREATE_TIME",
+            "key": None,
+            "value": "eyJuIjogMX0=",
+            "headers": [{name: list(value.encode())} for name, value in headers.items()],
+        }
+
+    event = {
+        "eventSource": "aws:kafka",
+        "eventSourceArn": "arn:aws:kafka:eu-west-1:123456789012:cluster/demo/1",
+        "bootstrapServers": "b-1.demo:9092",
+        "records": {
+            "sales-0": [record(7, "s-7"), record(8, "refuse-me"), record(9, "s-9")],
+            "sales-1": [dict(record(3, "s-3"), partition=1)],
+        },
+    }
+    kind, _, answer = runtime.invoke("req-kafka", event)
+    assert (kind, answer) == (
+        "response",
+        {"batchItemFailures": [{"itemIdentifier": {"partition": "sales-0", "offset": 8}}]},
+    )
+
+
+def test_tumbling_window_through_the_runtime(runtime: RuntimeAPI) -> None:
+    event = load_fixture(require_fixture("aws/dynamodb/go-time-window-insert-modify-remove.json"))
+    kind, _, answer = runtime.invoke("req-window", event)
+    assert (kind, answer) == (
+        "response",
+        {"state": {"1": "state1", "count": "3"}, "batchItemFailures": []},
+    )

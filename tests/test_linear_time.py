@@ -164,6 +164,11 @@ CASES = [
     ),
     pytest.param(
         lambda v: spec.parse_media_type("datacontenttype", v),
+        lambda n: f'a/b;n={next(FRESH)};x="' + "\\" * n,
+        id="media-type-backslash-run",
+    ),
+    pytest.param(
+        lambda v: spec.parse_media_type("datacontenttype", v),
         lambda n: "a/b" + " " * n + "x",
         id="media-type-white-space",
     ),

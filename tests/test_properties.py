@@ -4,16 +4,18 @@ forms agree."""
 from __future__ import annotations
 
 import json
+import re
 import string
 from typing import Any
+from urllib.parse import unquote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 
 from cloudevents_wsgi import CloudEventsMiddleware, InvalidEventError
-from cloudevents_wsgi.receiver import check_depth
-from cloudevents_wsgi.spec import canonical_string
+from cloudevents_wsgi.receiver import check_depth, parse_binary
+from cloudevents_wsgi.spec import canonical_string, parse_media_type
 
 
 def canonical(event: Any) -> dict[str, str]:
@@ -232,3 +234,61 @@ def test_the_depth_check_counts_exactly_the_nesting_of_the_value(value: Any, asc
             pass
         else:
             raise AssertionError(f"depth {depth} passed a limit of {depth - 1}: {body!r}")
+
+
+# -- RFC 7230 quoted strings in binary-mode headers -------------------------------------
+
+_QUOTED_STRING_GRAMMAR = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+
+
+@given(st.text(alphabet='ab"\\ %', max_size=12))
+def test_quoted_header_values_follow_the_rfc_7230_grammar(text: str) -> None:
+    """The receiver's linear unquoting agrees with the grammar written as a regex."""
+    raw = '"' + text
+    expected = _QUOTED_STRING_GRAMMAR.fullmatch(raw.strip(" \t"))  # as header values are
+    headers = [("specversion", "1.0"), ("id", "1"), ("source", "/s"), ("type", "t")]
+    try:
+        event = parse_binary([*headers, ("ext", raw)], None, b"")
+    except InvalidEventError as error:
+        if expected is not None:
+            assert "quoted string" not in error.reason
+        return
+    assert expected is not None
+    unquoted = re.sub(r"\\(.)", r"\1", expected.group(1), flags=re.DOTALL)
+    assert event.get_extension("ext") == unquote(unquoted)
+
+
+_OLD_PARAMETER = re.compile(
+    r"[ \t]*;[ \t]*(?:([!#$%&'*+\-.^_`|~0-9A-Za-z]+)=([!#$%&'*+\-.^_`|~0-9A-Za-z]+|"
+    r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"))?'
+)
+
+
+def _parameters_by_grammar(text: str) -> dict[str, str] | None:
+    """Media type parameters read with the RFC 7231 grammar as one regex (small inputs)."""
+    params: dict[str, str] = {}
+    at = 3  # after "a/b"
+    while at < len(text):
+        param = _OLD_PARAMETER.match(text, at)
+        if param is None or param.end() == at:
+            return None
+        name, raw = param.groups()
+        if name is not None:
+            if raw.startswith('"'):
+                raw = re.sub(r"\\(.)", r"\1", raw[1:-1], flags=re.DOTALL)
+            params[name.lower()] = raw
+        at = param.end()
+    return params
+
+
+@given(st.text(alphabet='x=;" \\é', max_size=14))
+def test_media_type_parameters_follow_the_rfc_7231_grammar(text: str) -> None:
+    """The linear quoted-string scan reads parameters exactly as the grammar does."""
+    value = "a/b;" + text.rstrip(" ")
+    expected = _parameters_by_grammar(value)
+    try:
+        _, params = parse_media_type("datacontenttype", value)
+    except InvalidEventError:
+        assert expected is None
+        return
+    assert params == expected

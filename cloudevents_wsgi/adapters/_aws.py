@@ -242,6 +242,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def inner_cloudevent(data: Any, field: str) -> CloudEvent | None:
+    """The CloudEvent that a message body holds in the JSON format (an object
+    with ``specversion``), or ``None`` for any other data. An invalid one is
+    refused, its errors named under ``field``."""
+    if type(data) is not dict or "specversion" not in data:
+        return None
+    from ..receiver import event_from_json  # only when a body holds a CloudEvent
+
+    inner: CloudEvent = prefixed(f"{field}.", event_from_json, data)
+    return inner
+
+
 def source_reference(value: str) -> str:
     """A native name or ARN as a URI reference: characters a URI reference
     cannot hold are percent-encoded (UTF-8); everything else is kept."""

@@ -18,7 +18,8 @@ data            ``detail`` (``application/json``)
 There is no subject. Scheduled events (``"source": "aws.events"``) and S3
 events sent to EventBridge (``"source": "aws.s3"``) are EventBridge events
 like any other. ``account`` and ``resources`` stay in the native event: AWS's
-transform maps no other extension.
+transform maps no other extension. A ``detail`` that is a CloudEvent in the
+JSON format (an object with ``specversion``) becomes that CloudEvent.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class EventBridgeAdapter:
         detail = _aws.member(envelope, "detail", "")
         if not isinstance(detail, dict):
             raise InvalidEventError("detail", "must be an object", detail)
+        inner_event = _aws.inner_cloudevent(detail, "detail")
+        if inner_event is not None:
+            return [Converted(inner_event, envelope)]
         attributes: dict[str, Any] = {
             "type": _aws.string(envelope, "detail-type", ""),
             "source": _aws.source_reference(_aws.string(envelope, "source", "")),

@@ -15,9 +15,11 @@ data            ``kinesis.data`` base64-decoded: JSON (``application/json``)
                 the bytes (``application/octet-stream``)
 ==============  ================================================================
 
-Bytes stay bytes: gzip-compressed CloudWatch Logs records sent through a
-stream are delivered compressed, as the producer wrote them. ``record_id`` is
-``kinesis.sequenceNumber``, as Lambda's ``batchItemFailures`` expects.
+Data that is a CloudEvent in the JSON format (an object with
+``specversion``) becomes that CloudEvent. Bytes stay bytes: gzip-compressed
+CloudWatch Logs records sent through a stream are delivered compressed, as
+the producer wrote them. ``record_id`` is ``kinesis.sequenceNumber``, as
+Lambda's ``batchItemFailures`` expects.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def _record(record: dict[str, Any], where: str) -> Converted:
     except (binascii.Error, ValueError):  # ValueError: non-ASCII text
         raise InvalidEventError(f"{inner}.data", "is not valid base64", encoded) from None
     data, content_type = _aws.json_or_bytes(raw)
+    inner_event = _aws.inner_cloudevent(data, f"{inner}.data")
+    if inner_event is not None:
+        return Converted(inner_event, record)
     arrival = kinesis.get("approximateArrivalTimestamp")
     attributes = {
         "type": TYPE,

@@ -121,6 +121,10 @@ class SNSAdapter:
         if message_type == NOTIFICATION:
             text = _aws.string(document, "Message", where)
             data, content_type = _aws.json_or_text(text)
+            if self.unwrap and content_type == _aws.JSON:
+                inner_event = _aws.inner_cloudevent(data, _aws.path_join(where, "Message"))
+                if inner_event is not None:
+                    return [Converted(inner_event, document if native is None else native)]
             if (
                 self.unwrap
                 and content_type == _aws.JSON

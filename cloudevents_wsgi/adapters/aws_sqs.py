@@ -20,8 +20,10 @@ right message in ``batchItemFailures``.
 Envelopes nest: when a body is an S3 notification, an SNS message document
 (SNS to SQS without raw delivery; which in turn may hold an S3 notification),
 or an EventBridge event, the innermost events become the CloudEvents, unless
-the adapter is built with ``unwrap=False``. They are converted by the S3, SNS
-and EventBridge adapters, exactly as if they had arrived on their own.
+the adapter is built with ``unwrap=False``. They are converted by the S3,
+SNS and EventBridge adapters, exactly as if they had arrived on their own. A
+body that is a CloudEvent in the JSON format (an object with ``specversion``)
+becomes that CloudEvent.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ class SQSAdapter(_aws.BatchRecordsAdapter):
         body = _aws.string(record, "body", where)
         data, content_type = _aws.json_or_text(body)
         if self.unwrap and content_type == _aws.JSON:
+            inner_event = _aws.inner_cloudevent(data, f"{where}.body")
+            if inner_event is not None:
+                return [Converted(inner_event, record)]
             for adapter in NESTED:
                 if adapter.matches(data, _NO_HEADERS):
                     inner: list[Converted] = _aws.prefixed(

@@ -20,11 +20,24 @@ event (the test suite runs every sample through every predicate):
 ``http_function_url``      Lambda function URLs
 ``http_apigw_rest``        API Gateway REST APIs (payload 1.0)
 ``http_alb``               Application Load Balancer targets
+``authorizer``             API Gateway Lambda authorizers (TOKEN, REQUEST,
+                           HTTP API simple responses): ``authorizer_path``
+``websocket``              API Gateway WebSocket APIs: ``websocket_path``
+``http_vpc_lattice``       Amazon VPC Lattice targets (payload 1 and 2)
+``kafka``                  Amazon MSK and self-managed Kafka
+``tumbling_window``        Kinesis and DynamoDB batches with a window
+``firehose``               Data Firehose transformation (one call per record)
+``s3_batch``               S3 Batch Operations tasks (``results[]``)
+``cognito``                Cognito user pool triggers (``response`` filled)
+``cloudformation``         CloudFormation custom resources (PUT to
+                           ``ResponseURL``, on failure too)
 ``native``                 everything else (S3, SQS, SNS, EventBridge,
                            DynamoDB, Kinesis, CloudWatch Logs, SES, a
                            CloudEvent invoked directly...): one ``POST`` to
                            ``event_path``; nothing is ever dropped as a
-                           "warm-up ping"
+                           "warm-up ping"; an event nothing recognises is
+                           the CloudEvent ``com.amazonaws.lambda.invocation``
+                           (:mod:`.invocation`)
 =========================  ==================================================
 
 Adding a trigger is adding a module with ``KIND``, ``infer(event)`` and
@@ -77,24 +90,45 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from .. import _loading
 from ..errors import ConfigurationError
 from ..middleware import CloudEventsMiddleware
-from . import http_alb, http_apigw_rest, http_apigw_v2, http_function_url, native
+from . import (
+    authorizer,
+    cloudformation,
+    cognito,
+    firehose,
+    http_alb,
+    http_apigw_rest,
+    http_apigw_v2,
+    http_function_url,
+    http_vpc_lattice,
+    kafka,
+    native,
+    s3_batch,
+    tumbling_window,
+    websocket,
+)
 from .batch import batch_item_failures
+from .cloudformation import CustomResourceResponseError
 from .errors import BatchFailedError, EventFailedError
-from .options import DEFAULT_TEXT_TYPES, Options
+from .http import ResponseTooLargeError
+from .options import DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TEXT_TYPES, Options
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 __all__ = [
     "ALB",
+    "DEADLINE_VARIABLE",
+    "DEFAULT_DEADLINE_MARGIN_MS",
     "DEFAULT_TEXT_TYPES",
     "FUNCTION_URL",
     "HTTP_API",
     "REST_API",
     "TRIGGERS",
     "BatchFailedError",
+    "CustomResourceResponseError",
     "EventFailedError",
     "LazyHandler",
+    "ResponseTooLargeError",
     "Trigger",
     "batch_item_failures",
     "handler",
@@ -104,6 +138,8 @@ __all__ = [
 ]
 
 APP_VARIABLE: Final = "CLOUDEVENTS_WSGI_APP"
+#: Milliseconds: the ``deadline_margin_ms`` of a handler built without one.
+DEADLINE_VARIABLE: Final = "CLOUDEVENTS_WSGI_DEADLINE_MARGIN_MS"
 
 # The kinds of HTTP event (the names of the sample folders in the test suite).
 REST_API: Final = http_apigw_rest.KIND
@@ -111,7 +147,7 @@ HTTP_API: Final = http_apigw_v2.KIND
 ALB: Final = http_alb.KIND
 FUNCTION_URL: Final = http_function_url.KIND
 
-LambdaHandler = Callable[[Any, Any], dict[str, Any]]
+LambdaHandler = Callable[[Any, Any], Any]
 
 
 class Trigger(Protocol):
@@ -123,28 +159,50 @@ class Trigger(Protocol):
         """Whether ``event`` is this trigger's; must not raise."""
         ...
 
-    def handle(
-        self, app: WSGIApplication, options: Options, event: Any, context: Any
-    ) -> dict[str, Any]:
+    def handle(self, app: WSGIApplication, options: Options, event: Any, context: Any) -> Any:
         """Run ``app`` on ``event`` and return the answer Lambda expects."""
         ...
 
 
-#: The triggers, tried in order; the last one takes every event.
+#: The triggers; the last one takes every event no other one recognises.
 TRIGGERS: Final[tuple[Trigger, ...]] = (
     http_apigw_v2,  # the most common first: no two predicates overlap
     http_function_url,
     http_apigw_rest,
     http_alb,
+    authorizer,  # before any HTTP one is tried: its REQUEST events look like requests
+    websocket,
+    http_vpc_lattice,
+    kafka,  # the non-HTTP triggers that need their own answer
+    tumbling_window,
+    firehose,
+    s3_batch,
+    cognito,
+    cloudformation,
     native,
 )
-_HTTP_TRIGGERS: Final = TRIGGERS[:-1]
+_HTTP_TRIGGERS: Final = TRIGGERS[:4]
 _LAST: Final = TRIGGERS[-1]
+# Tried on an event with a requestContext object (every HTTP-shaped event
+# has one; VPC Lattice version 1 and TOKEN authorizers do not), and on the others.
+_WITH_CONTEXT: Final = (authorizer, *_HTTP_TRIGGERS, websocket, http_vpc_lattice)
+_WITHOUT_CONTEXT: Final = (
+    authorizer,
+    http_vpc_lattice,
+    kafka,
+    tumbling_window,
+    firehose,
+    s3_batch,
+    cognito,
+    cloudformation,
+)
 
 
 def http_event_kind(event: Any) -> str | None:
     """:data:`REST_API`, :data:`HTTP_API`, :data:`ALB`, :data:`FUNCTION_URL`,
-    or ``None`` for an event that is not an HTTP request."""
+    or ``None`` for an event that is not a request of these four."""
+    if authorizer.infer(event):
+        return None
     for trigger in _HTTP_TRIGGERS:
         if trigger.infer(event):
             return trigger.KIND
@@ -159,6 +217,9 @@ def make_lambda_handler(
     text_types: Collection[str] = DEFAULT_TEXT_TYPES,
     server_name: str = "localhost",
     report_batch_item_failures: bool = True,
+    deadline_margin_ms: float | None = None,
+    websocket_path: str = "/websocket",
+    authorizer_path: str | None = None,
 ) -> LambdaHandler:
     """A Lambda handler, ``handler(event, context) -> dict``, that runs ``app``.
 
@@ -176,12 +237,30 @@ def make_lambda_handler(
         whether SQS and stream batches report failed records one by one
         (needs ``ReportBatchItemFailures`` on the event source mapping);
         when false any failure fails the whole batch.
+    ``deadline_margin_ms``
+        milliseconds: when ``context.get_remaining_time_in_millis()`` is
+        under it, no further record of a batch is started and every record
+        not started is reported failed (AWS redelivers it). ``None``: the
+        ``CLOUDEVENTS_WSGI_DEADLINE_MARGIN_MS`` environment variable, else
+        :data:`DEFAULT_DEADLINE_MARGIN_MS` (1000).
+    ``websocket_path``
+        where API Gateway WebSocket events are ``POST``-ed, one path per
+        route: ``/websocket/$connect`` (see :mod:`.websocket`).
+    ``authorizer_path``
+        where Lambda authorizer events are ``POST``-ed; the app's JSON answer
+        is the authorizer response. ``None``: an authorizer event raises
+        :class:`EventFailedError` naming it (see :mod:`.authorizer`).
 
     Raises :class:`~cloudevents_wsgi.ConfigurationError` for an unusable option.
     """
     if not callable(app):
         raise ConfigurationError(f"app must be a WSGI callable, not {app!r}")
+    if deadline_margin_ms is None:
+        deadline_margin_ms = _margin_from_environment()
     options = Options(
+        deadline_margin_ms=deadline_margin_ms,
+        websocket_path=websocket_path,
+        authorizer_path=authorizer_path,
         event_path=event_path,
         routes=routes,
         text_types=text_types,
@@ -191,16 +270,30 @@ def make_lambda_handler(
     # Always wrapped: a middleware inside passes an event's environ on untouched.
     wrapped = CloudEventsMiddleware(app)
 
-    def handler(event: Any, context: Any) -> dict[str, Any]:
+    def handler(event: Any, context: Any) -> Any:
         # Every HTTP trigger needs a requestContext object (the tests check it):
-        # without one, only the last trigger can take the event.
-        if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
-            for trigger in _HTTP_TRIGGERS:
+        # without one, only the other triggers can take the event.
+        if isinstance(event, dict):
+            with_context = isinstance(event.get("requestContext"), dict)
+            for trigger in _WITH_CONTEXT if with_context else _WITHOUT_CONTEXT:
                 if trigger.infer(event):
                     return trigger.handle(wrapped, options, event, context)
         return _LAST.handle(wrapped, options, event, context)
 
     return handler
+
+
+def _margin_from_environment() -> float:
+    text = os.environ.get(DEADLINE_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_DEADLINE_MARGIN_MS
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"{DEADLINE_VARIABLE} must be a number of milliseconds, not {text!r}"
+        ) from None
+    return value
 
 
 class LazyHandler:
@@ -216,7 +309,7 @@ class LazyHandler:
         self.options = options
         self._handler: LambdaHandler | None = None
 
-    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+    def __call__(self, event: Any, context: Any) -> Any:
         if self._handler is None:
             self._handler = make_lambda_handler(load_app(), **self.options)
         return self._handler(event, context)

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
 from .._wsgi import Response, run
-from ..errors import InvalidEventError, problem_response
+from ..errors import CloudEventsWSGIError, InvalidEventError, problem_response
 from ..spec import CACHE_SIZE, CACHED_LENGTH
 from .options import Options
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["AWS_CONTEXT", "AWS_EVENT", "respond"]
+__all__ = ["AWS_CONTEXT", "AWS_EVENT", "RESPONSE_LIMIT", "ResponseTooLargeError", "respond"]
 
 logger = logging.getLogger("cloudevents_wsgi.aws_lambda")
 
@@ -38,6 +38,27 @@ AWS_EVENT: Final = "aws.event"
 AWS_CONTEXT: Final = "aws.context"
 
 LambdaEvent = dict[str, Any]
+
+#: Bytes: the largest response payload of a synchronous invocation
+#: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+RESPONSE_LIMIT: Final = 6 * 1024 * 1024
+
+
+class ResponseTooLargeError(CloudEventsWSGIError):
+    """The answer to an HTTP event is over Lambda's response limit (6 MB).
+
+    Raised rather than returned, because Lambda would reject it with nothing
+    in the function's logs. ``size`` is the serialised answer's bytes.
+    """
+
+    def __init__(self, kind: str, size: int, status: int) -> None:
+        super().__init__(
+            f"the answer to this {kind} event is {size} bytes, over Lambda's response "
+            f"limit of {RESPONSE_LIMIT} bytes (6 MB); the application answered {status}. "
+            "Send large bodies another way (an S3 presigned URL, streaming)."
+        )
+        self.size = size
+        self.status = status
 
 
 def respond(
@@ -80,7 +101,15 @@ def respond(
             [("Content-Type", "text/plain; charset=utf-8")],
             [b"Internal Server Error"],
         )
-    return write(event, response, options)
+    answer = write(event, response, options)
+    # JSON escapes make at most 6 bytes of 1 ("\u0001"): a body under 1 MB
+    # cannot be over the limit, so only bigger ones are measured, once.
+    if sum(len(chunk) for chunk in response.chunks) > RESPONSE_LIMIT // 6:
+        size = len(json.dumps(answer, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        if size > RESPONSE_LIMIT:
+            logger.error("the answer to a %s event is %d bytes, over 6 MB", kind, size)
+            raise ResponseTooLargeError(kind, size, response.code)
+    return answer
 
 
 # -- the request -------------------------------------------------------------------

@@ -20,21 +20,26 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from .._wsgi import Response, run
 from ..delivery import EventResult, LambdaDelivery
 from ..environ import LAMBDA_DELIVERY
-from . import batch, http
+from . import batch, http, invocation
 from .errors import BatchFailedError, EventFailedError
 from .options import Options
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
+    from ..adapters.base import BatchAdapter
+
 KIND: Final = "native"
+
+logger = logging.getLogger("cloudevents_wsgi.aws_lambda")
 
 # Built once: json.dumps with options builds an encoder on every call.
 _TO_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -48,44 +53,24 @@ def infer(event: Any) -> bool:
     return True
 
 
-def handle(app: WSGIApplication, options: Options, event: Any, context: Any) -> dict[str, Any]:
+def handle(
+    app: WSGIApplication,
+    options: Options,
+    event: Any,
+    context: Any,
+    *,
+    environ: Mapping[str, Any] | None = None,
+) -> Any:
+    """Run ``app`` on ``event``; ``environ`` adds keys to the request's environ."""
     adapter = batch.batch_adapter(event)
-    admit, on_failure = (None, None)
     if adapter is not None:
-        admit, on_failure = batch.gate(event, adapter) or (None, None)
-    delivery = LambdaDelivery(event, routes=options.routes, admit=admit, on_failure=on_failure)
-    try:
-        response = _post(app, options, delivery, context)
-    except Exception:
-        if adapter is None or not delivery.results:
-            raise  # a Lambda error: AWS retries
-        # A batch of one whose event raised (the middleware recorded it):
-        # reported below like any failed batch.
-        response = Response("500 Internal Server Error")
+        return handle_batch(app, options, event, context, adapter, environ=environ)
+    unknown = _content_type(event) == "application/json" and _recognised(event) is None
+    payload = invocation.as_cloudevent(event, context) if unknown else event
+    delivery = LambdaDelivery(payload, routes=options.routes)
+    response = post(app, options, delivery, context, environ)
     results = delivery.results
     answer_body = response.body
-
-    if adapter is not None:
-        records: list[Any] = event["Records"]
-        failures = batch.failed_records(event, results, adapter)
-        if not failures:
-            return {"batchItemFailures": []}
-        report = batch.item_identifiers(event, failures, adapter)
-        partial = len(failures) < len(records) and options.report_batch_item_failures
-        if report is None or not partial:
-            count = (
-                "every record"
-                if len(failures) == len(records)
-                else f"{len(failures)} of {len(records)} records"
-            )
-            raise BatchFailedError(
-                f"{count} of the batch failed; {_answered(response, results, answer_body)}",
-                status=response.code,
-                body=answer_body,
-                results=results,
-            ) from _first_exception(results)
-        return {"batchItemFailures": [{"itemIdentifier": i} for i in report]}
-
     failed = [r for r in results if not r.ok]
     if not response.ok or failed:
         if response.code in (404, 405, 415) and not results:
@@ -103,6 +88,9 @@ def handle(app: WSGIApplication, options: Options, event: Any, context: Any) -> 
             body=answer_body,
             results=results,
         ) from _first_exception(results)
+    if unknown:
+        # A direct invoke, Step Functions...: the app's answer is the result.
+        return invocation.result(answer_body, response.header("content-type"))
     text, is_base64 = http.encode_body(response, options)
     return {
         "statusCode": response.code,
@@ -114,8 +102,90 @@ def handle(app: WSGIApplication, options: Options, event: Any, context: Any) -> 
     }
 
 
-def _post(
-    app: WSGIApplication, options: Options, delivery: LambdaDelivery, context: Any
+def deadline_clock(context: Any) -> batch.Clock | None:
+    """``context.get_remaining_time_in_millis`` when the context has it."""
+    clock = getattr(context, "get_remaining_time_in_millis", None)
+    return clock if callable(clock) else None
+
+
+def handle_batch(
+    app: WSGIApplication,
+    options: Options,
+    event: dict[str, Any],
+    context: Any,
+    adapter: BatchAdapter,
+    *,
+    environ: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run a record batch (SQS, Kinesis, DynamoDB, Kafka) through the app and
+    return ``{"batchItemFailures": [...]}`` (:mod:`.batch` says which records
+    wait behind a failure and which are reported); ``environ`` adds keys to
+    the request's environ. Raises :class:`BatchFailedError` when every record
+    failed or failures may not be reported record by record."""
+    clock = deadline_clock(context)
+    run_gate = batch.gate(event, adapter, clock=clock, margin_ms=options.deadline_margin_ms)
+    delivery = LambdaDelivery(
+        event, routes=options.routes, admit=run_gate.admit, on_failure=run_gate.on_failure
+    )
+    if clock is not None and clock() < options.deadline_margin_ms:
+        # Not even the first record may start: every record is reported.
+        run_gate.past_deadline = True
+        response = Response("503 Service Unavailable")
+    else:
+        try:
+            response = post(app, options, delivery, context, environ)
+        except Exception:
+            if not delivery.results:
+                raise  # a Lambda error: AWS retries
+            # A batch of one whose event raised (the middleware recorded it):
+            # reported below like any failed batch.
+            response = Response("500 Internal Server Error")
+    results = delivery.results
+    records = batch.records_of(event, adapter)
+    failures = batch.failed_records(event, results, adapter)
+    if not failures:
+        return {"batchItemFailures": []}
+    report = batch.item_identifiers(event, failures, adapter)
+    every = len(failures) == len(records)
+    if every and adapter.event_source != "aws:sqs":
+        # A stream or Kafka: records held back behind a failure did not fail
+        # themselves; the report sends Lambda back to the first failure.
+        ran_failed = {result.record_id for result in results if not result.ok}
+        every = all(adapter.record_id(records[i]) in ran_failed for i in failures)
+    partial = not every and options.report_batch_item_failures
+    if report is None or not partial:
+        count = (
+            "every record"
+            if len(failures) == len(records)
+            else f"{len(failures)} of {len(records)} records"
+        )
+        late = (
+            "; records were not started because the remaining time was under "
+            f"deadline_margin_ms={options.deadline_margin_ms:g}"
+            if run_gate.past_deadline
+            else ""
+        )
+        raise BatchFailedError(
+            f"{count} of the batch failed{late}; {_answered(response, results, response.body)}",
+            status=response.code,
+            body=response.body,
+            results=results,
+        ) from _first_exception(results)
+    if run_gate.past_deadline:
+        logger.warning(
+            "deadline: %d record(s) not started, remaining time under %g ms; reported failed",
+            len(records) - len({r.record_id for r in results}),
+            options.deadline_margin_ms,
+        )
+    return {"batchItemFailures": [{"itemIdentifier": i} for i in report]}
+
+
+def post(
+    app: WSGIApplication,
+    options: Options,
+    delivery: LambdaDelivery,
+    context: Any,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     """``POST`` the delivery to the app (the middleware the shim wrapped it in).
 
@@ -131,10 +201,21 @@ def _post(
         # surrogatepass: a lone surrogate (a JSON "\ud800" escape) stays, as
         # bytes that are not UTF-8, for the middleware to refuse with a 400.
         body = _TO_JSON(payload).encode("utf-8", "surrogatepass")
-    environ: dict[str, Any] = {
+    environ = post_environ(options, options.event_path, content_type, body, payload, context)
+    environ[LAMBDA_DELIVERY] = delivery
+    if extra:
+        environ.update(extra)
+    return run(app, environ)
+
+
+def post_environ(
+    options: Options, path: str, content_type: str, body: bytes, event: Any, context: Any
+) -> dict[str, Any]:
+    """The environ of a ``POST`` the shim makes from a non-HTTP event."""
+    return {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "",
-        "PATH_INFO": options.event_path,
+        "PATH_INFO": path,
         "QUERY_STRING": "",
         "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
@@ -152,11 +233,17 @@ def _post(
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
-        LAMBDA_DELIVERY: delivery,
-        http.AWS_EVENT: payload,
+        http.AWS_EVENT: event,
         http.AWS_CONTEXT: context,
     }
-    return run(app, environ)
+
+
+def _recognised(event: Any) -> Any:
+    """The built-in adapter that recognises ``event``, or ``None``."""
+    from ..detect import find_adapter
+    from ..message import Message
+
+    return find_adapter(event, Message())
 
 
 def _content_type(event: Any) -> str:

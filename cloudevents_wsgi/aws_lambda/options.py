@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from ..errors import ConfigurationError
 
-__all__ = ["DEFAULT_TEXT_TYPES", "Options"]
+__all__ = ["DEFAULT_DEADLINE_MARGIN_MS", "DEFAULT_TEXT_TYPES", "Options"]
 
 # Bodies of these types go back as text; everything else (images, PDFs,
 # octet-streams, fonts...) as base64, which loses nothing.
@@ -27,17 +27,28 @@ DEFAULT_TEXT_TYPES: Final = (
 )
 
 
+# Time left (milliseconds) under which no further record of a batch starts.
+# One second: room for the answer to go back and for the app's slowest
+# ordinary record; raise it when a record may take longer.
+DEFAULT_DEADLINE_MARGIN_MS: Final = 1000
+
+
 class Options:
     """``event_path``, ``routes`` (``(pattern, path)`` pairs), ``is_text_type``
     (a media type, lower case -> truthy), ``server_name``,
-    ``report_batch_item_failures``; see :func:`make_lambda_handler`."""
+    ``report_batch_item_failures``, ``deadline_margin_ms``,
+    ``websocket_path``, ``authorizer_path``; see
+    :func:`make_lambda_handler`."""
 
     __slots__ = (
+        "authorizer_path",
+        "deadline_margin_ms",
         "event_path",
         "is_text_type",
         "report_batch_item_failures",
         "routes",
         "server_name",
+        "websocket_path",
     )
 
     def __init__(
@@ -48,7 +59,22 @@ class Options:
         text_types: Collection[str],
         server_name: str,
         report_batch_item_failures: bool,
+        deadline_margin_ms: float = DEFAULT_DEADLINE_MARGIN_MS,
+        websocket_path: str = "/websocket",
+        authorizer_path: str | None = None,
     ) -> None:
+        _check_path("websocket_path", websocket_path)
+        if authorizer_path is not None:
+            _check_path("authorizer_path", authorizer_path)
+        if (
+            isinstance(deadline_margin_ms, bool)
+            or not isinstance(deadline_margin_ms, (int, float))
+            or not 0 <= deadline_margin_ms < float("inf")
+        ):
+            raise ConfigurationError(
+                "deadline_margin_ms must be a number of milliseconds >= 0, "
+                f"not {deadline_margin_ms!r}"
+            )
         _check_path("event_path", event_path)
         route_list: list[tuple[str, str]] = []
         if routes is not None:
@@ -75,6 +101,9 @@ class Options:
         self.is_text_type: Callable[[str], object] = text_re.match
         self.server_name = server_name
         self.report_batch_item_failures = bool(report_batch_item_failures)
+        self.deadline_margin_ms = deadline_margin_ms
+        self.websocket_path = websocket_path
+        self.authorizer_path = authorizer_path
 
 
 def _check_path(name: str, path: Any) -> None:
