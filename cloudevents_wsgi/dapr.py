@@ -139,8 +139,10 @@ def _status_of(middleware: CloudEventsMiddleware, environ: WSGIEnvironment) -> s
             "dapr: dropping a message answered %d%s: %s: %s",
             code,
             "" if entry is None else f" (bulk entry {entry!r})",
-            field,
-            reason,
+            # Escaped: the field (an attribute name) comes from the request,
+            # and a raw newline in it would forge a log line.
+            field.encode("unicode_escape").decode("ascii"),
+            reason.encode("unicode_escape").decode("ascii"),
         )
     return status
 
@@ -164,7 +166,10 @@ def _bulk_envelope(
     raw_length = environ.get("CONTENT_LENGTH") or ""
     if not raw_length.isdigit() or not 0 < int(raw_length) <= middleware.max_body_size:
         return None
-    body: bytes = environ["wsgi.input"].read(int(raw_length))
+    from .middleware import _read
+
+    # Every byte, whatever each read() returns (PEP 3333 allows short reads).
+    body = _read(environ["wsgi.input"], int(raw_length))
     environ["wsgi.input"] = io.BytesIO(body)
     try:
         envelope = load_json("body", body, max_depth=middleware.max_json_depth)
