@@ -164,7 +164,14 @@ def _bulk_envelope(
 ) -> dict[str, Any] | None:
     """The bulk envelope the body holds, or None (the body is left readable)."""
     raw_length = environ.get("CONTENT_LENGTH") or ""
-    if not raw_length.isdigit() or not 0 < int(raw_length) <= middleware.max_body_size:
+    # ASCII digits only ("²" is a digit int() refuses), and few of them
+    # (int() refuses over 4,300): the middleware answers the rest.
+    if (
+        not raw_length.isdigit()
+        or not raw_length.isascii()
+        or len(raw_length) > 18
+        or not 0 < int(raw_length) <= middleware.max_body_size
+    ):
         return None
     from .middleware import _read
 

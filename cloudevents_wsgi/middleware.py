@@ -351,10 +351,14 @@ class CloudEventsMiddleware:
         if raw_length:
             if not raw_length.isdigit() or not raw_length.isascii():
                 raise InvalidEventError("content-length", "is not a number of bytes", raw_length)
-            length = int(raw_length)
+            # Over 18 digits is over any limit (and int() refuses 4,300).
+            digits = raw_length.lstrip("0")
+            length = int(digits or "0") if len(digits) <= 18 else sys.maxsize
             if length > self.max_body_size:
                 raise PayloadTooLargeError(
-                    "body", f"is larger than the limit of {self.max_body_size} bytes", length
+                    "body",
+                    f"is larger than the limit of {self.max_body_size} bytes",
+                    length if length < sys.maxsize else raw_length,
                 )
             body = _read(stream, length)
             if len(body) < length:
