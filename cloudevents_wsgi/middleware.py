@@ -518,8 +518,9 @@ class CloudEventsMiddleware:
 
     def _read_or_pass(self, environ: WSGIEnvironment) -> bytes | None:
         """The body of a request that may be a native event, or ``None`` when
-        it is over ``max_body_size``: then ``wsgi.input`` still yields every
-        byte (those read first, then the rest of the stream), for the app."""
+        it is over ``max_body_size`` (then ``wsgi.input`` still yields every
+        byte, those read first, then the rest of the stream, for the app) or
+        has neither a length nor ``wsgi.input_terminated`` (not read at all)."""
         stream = environ["wsgi.input"]
         limit = self.max_body_size
         length_text = environ.get("CONTENT_LENGTH") or ""
@@ -532,7 +533,9 @@ class CloudEventsMiddleware:
                 return None  # not read at all
             return _read(stream, length)
         if not environ.get("wsgi.input_terminated"):
-            return b""
+            # No length and no end of input: nothing can be read, and the
+            # stream (whatever it holds) stays the app's, untouched.
+            return None
         body = _read(stream, limit + 1)
         if len(body) > limit:
             environ["wsgi.input"] = _Rejoined(body, stream)

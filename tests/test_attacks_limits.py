@@ -82,3 +82,39 @@ def test_a_json_upload_with_a_5000_digit_length_passes_through(native: Any) -> N
         CloudEventsMiddleware(app, native_over_http=native), HUGE, "application/json"
     )
     assert (status, body) == (200, b"app")
+
+
+# -- a request that cannot be proved an event reaches the app byte for byte ------------
+
+
+def echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    return [environ["wsgi.input"].read()]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"native_over_http": True}, id="native"),
+        pytest.param({"native_over_http": {"aws.sqs"}}, id="sqs"),
+        pytest.param({"native_over_http": True, "dapr": True}, id="dapr"),
+    ],
+)
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_a_body_without_length_or_end_of_input_is_left_in_the_stream(
+    options: dict[str, Any], content_type: str
+) -> None:
+    """No CONTENT_LENGTH and no wsgi.input_terminated: the middleware cannot
+    read the body, so it must not take the stream from the app either."""
+    body = json.dumps({"Records": [{"eventSource": "aws:sqs"}]}).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/upload",
+        "CONTENT_TYPE": content_type,
+        "wsgi.input": io.BytesIO(body),
+    }
+    statuses: list[str] = []
+    answer = b"".join(
+        CloudEventsMiddleware(echo, **options)(environ, lambda s, h, e=None: statuses.append(s))
+    )
+    assert (statuses, answer) == (["200 OK"], body)
