@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._json import load_json
-from .errors import InvalidEventError
+from .errors import InvalidEventError, log_safe
 from .receiver import content_mode
 
 if TYPE_CHECKING:
@@ -141,8 +141,8 @@ def _status_of(middleware: CloudEventsMiddleware, environ: WSGIEnvironment) -> s
             "" if entry is None else f" (bulk entry {entry!r})",
             # Escaped: the field (an attribute name) comes from the request,
             # and a raw newline in it would forge a log line.
-            field.encode("unicode_escape").decode("ascii"),
-            reason.encode("unicode_escape").decode("ascii"),
+            log_safe(field),
+            log_safe(reason),
         )
     return status
 
