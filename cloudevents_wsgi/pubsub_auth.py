@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .errors import CloudEventsWSGIError, ConfigurationError
+from .errors import CloudEventsWSGIError, ConfigurationError, _cut
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -70,6 +70,8 @@ class PubSubAuthError(CloudEventsWSGIError):
     status = 401
 
     def __init__(self, field: str, reason: str) -> None:
+        # Cut short: google-auth's reasons quote the token, which a client chose.
+        reason = _cut(reason)
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
@@ -202,9 +204,9 @@ class PubSubAuthMiddleware:
     must carry a valid token; ``None`` checks every request. Paths are
     compared as a router would match them: case-insensitively, with runs of
     ``/`` as one and without a trailing ``/`` (``/pubsub/``, ``//PubSub``
-    and ``/pubsub`` are one path). A request elsewhere that carries a
-    ``Bearer`` token is checked too. A verified request reaches the app with
-    the claims at ``environ["cloudevents_wsgi.pubsub_claims"]``.
+    and ``/pubsub`` are one path). A request elsewhere is not checked (its
+    ``Authorization`` header may be the app's own). A verified request reaches
+    the app with the claims at ``environ["cloudevents_wsgi.pubsub_claims"]``.
 
     Fails closed whatever the path: every request that passes is marked
     (:data:`GUARDED`), and a :class:`~cloudevents_wsgi.CloudEventsMiddleware`

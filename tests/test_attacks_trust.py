@@ -178,3 +178,23 @@ def test_trust_keys_spelt_as_wsgi_headers_are_ignored() -> None:
     answer = call(CloudEventsMiddleware(app, native_over_http={"google.pubsub"}), environ)
     assert assert_problem(*answer, 400)["field"] == "time"
     assert app.calls == []
+
+
+# -- Pub/Sub: the 401 answer stays small --------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["x" * 200_000, "a." + "b" * 200_000, "a" * 100_000 + ".b.c"])
+def test_a_huge_pubsub_token_gets_a_small_401(token: str) -> None:
+    pytest.importorskip("google.auth")
+    from cloudevents_wsgi.pubsub_auth import PubSubAuthMiddleware
+
+    from .test_security import pubsub_push_request, verifier
+
+    app = App()
+    guarded = PubSubAuthMiddleware(
+        CloudEventsMiddleware(app, native_over_http={"google.pubsub"}), verifier()
+    )
+    status, headers, body = call(guarded, pubsub_push_request("Bearer " + token))
+    assert status == 401 and headers["Content-Type"] == "application/problem+json"
+    assert len(body) < 2048 and json.loads(body)["field"] == "authorization"
+    assert app.calls == []
