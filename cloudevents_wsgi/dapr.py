@@ -206,14 +206,23 @@ def _bulk(
             "dapr: dropping a bulk message: entries: more than %d", middleware.max_batch_size
         )
     statuses = []
+    without_id: list[int] = []
     for index, entry in enumerate(entries):
         entry_id = entry.get("entryId") if isinstance(entry, dict) else None
         if not isinstance(entry_id, str):
             # Dapr cannot be told about an entry without an id; it counts as RETRY.
-            logger.warning("dapr: bulk entry [%d]: entryId: is missing or not a string", index)
+            without_id.append(index)
             continue
         status = DROP if too_many else _entry_status(middleware, environ, entry)
         statuses.append({"entryId": entry_id, "status": status})
+    if without_id:
+        # One line for all of them: a body of a million entries is not a
+        # million log lines.
+        logger.warning(
+            "dapr: bulk entry [%d] (and %d more): entryId: is missing or not a string",
+            without_id[0],
+            len(without_id) - 1,
+        )
     body = json.dumps({"statuses": statuses}).encode("utf-8")
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]

@@ -99,3 +99,16 @@ def test_a_bulk_envelope_read_in_short_reads_is_read_whole() -> None:
     status, answer = call(body, "application/json", Trickle(body, 500))
     assert status == "200 OK"
     assert [s["entryId"] for s in json.loads(answer)["statuses"]] == [f"e{i}" for i in range(50)]
+
+
+def test_a_bulk_message_of_many_entries_without_ids_logs_one_line_for_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two bytes of input (``1,``) per entry must not buy a log line each."""
+    body = json.dumps({"entries": [1] * 5000 + [{}] * 5000}).encode()
+    with caplog.at_level(logging.WARNING, logger="cloudevents_wsgi"):
+        status, answer = call(body, "application/json")
+    assert (status, json.loads(answer)) == ("200 OK", {"statuses": []})
+    messages = [r.getMessage() for r in caplog.records if "entryId" in r.getMessage()]
+    assert len(messages) == 1 and "(and 9999 more)" in messages[0]
+    assert len(caplog.records) <= 2  # and the one for "more than max_batch_size"
