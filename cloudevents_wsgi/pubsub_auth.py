@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from .environ import ADAPTER
 from .errors import CloudEventsWSGIError, ConfigurationError, _cut
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ CLAIMS: Final = "cloudevents_wsgi.pubsub_claims"
 #: :class:`~cloudevents_wsgi.CloudEventsMiddleware` reads a Pub/Sub push only
 #: when :data:`CLAIMS` holds verified claims, whatever the path.
 GUARDED: Final = "cloudevents_wsgi.pubsub_guarded"
+_PUBSUB: Final = "google.pubsub"  # the adapter's name
 
 
 class PubSubAuthError(CloudEventsWSGIError):
@@ -212,7 +214,8 @@ class PubSubAuthMiddleware:
     (:data:`GUARDED`), and a :class:`~cloudevents_wsgi.CloudEventsMiddleware`
     behind reads a Pub/Sub push only from a request with verified claims, so a
     push sent to a path outside ``paths`` reaches the app unread, as a plain
-    request.
+    request. Put in the wrong order (inside the CloudEventsMiddleware), it
+    checks the token of every push that middleware read, whatever its path.
     """
 
     def __init__(
@@ -235,7 +238,15 @@ class PubSubAuthMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ.pop(CLAIMS, None)
         environ[GUARDED] = True
-        if self.paths is not None and _route(environ.get("PATH_INFO", "/")) not in self.paths:
+        # A push already read by a CloudEventsMiddleware outside this one (the
+        # wrong order: it could not know a token is needed) is checked
+        # whatever its path: fail closed.
+        read_outside = environ.get(ADAPTER) == _PUBSUB
+        if (
+            self.paths is not None
+            and not read_outside
+            and _route(environ.get("PATH_INFO", "/")) not in self.paths
+        ):
             return self.app(environ, start_response)
         try:
             claims = self.verifier.verify(environ.get("HTTP_AUTHORIZATION"))

@@ -198,3 +198,23 @@ def test_a_huge_pubsub_token_gets_a_small_401(token: str) -> None:
     assert status == 401 and headers["Content-Type"] == "application/problem+json"
     assert len(body) < 2048 and json.loads(body)["field"] == "authorization"
     assert app.calls == []
+
+
+@pytest.mark.parametrize("path", ["/pubsub", "/other", "/", "/pubsub;x"])
+def test_a_guard_put_inside_the_middleware_still_fails_closed(path: str) -> None:
+    """The wrong order: the middleware reads the push before the guard sees
+    it. A forged push is 401 whatever the path, a genuine one still passes."""
+    pytest.importorskip("google.auth")
+    from cloudevents_wsgi.pubsub_auth import PubSubAuthMiddleware
+
+    from .test_security import pubsub_push_request, token, verifier
+
+    app = App()
+    wrong_order = CloudEventsMiddleware(
+        PubSubAuthMiddleware(app, verifier(), paths={"/pubsub"}),
+        native_over_http={"google.pubsub"},
+    )
+    status, _, _ = call(wrong_order, pubsub_push_request(None, path=path))
+    assert status == 401 and app.calls == []
+    status, _, _ = call(wrong_order, pubsub_push_request("Bearer " + token(), path=path))
+    assert status == 200 and app.calls[0]["cloudevent"].get_id() == "m-1"
