@@ -10,6 +10,7 @@ PEP 3333 allows short reads, so every read loops until the end or the limit.
 from __future__ import annotations
 
 import io
+import sys
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidEventError, PayloadTooLargeError
@@ -31,9 +32,15 @@ def read_event_body(environ: WSGIEnvironment, limit: int) -> bytes:
     if raw_length:
         if not raw_length.isdigit() or not raw_length.isascii():
             raise InvalidEventError("content-length", "is not a number of bytes", raw_length)
-        length = int(raw_length)
+        # Over 18 digits is over any limit (and int() refuses 4,300 digits).
+        digits = raw_length.lstrip("0")
+        length = int(digits or "0") if len(digits) <= 18 else sys.maxsize
         if length > limit:
-            raise PayloadTooLargeError("body", f"is larger than the limit of {limit} bytes", length)
+            raise PayloadTooLargeError(
+                "body",
+                f"is larger than the limit of {limit} bytes",
+                length if length < sys.maxsize else raw_length,
+            )
         body = read(stream, length)
         if len(body) < length:
             raise InvalidEventError(
@@ -51,8 +58,9 @@ def read_event_body(environ: WSGIEnvironment, limit: int) -> bytes:
 
 def read_or_pass(environ: WSGIEnvironment, limit: int) -> bytes | None:
     """The body of a request that may be a native event, or ``None`` when
-    it is over ``limit`` bytes: then ``wsgi.input`` still yields every
-    byte (those read first, then the rest of the stream), for the app."""
+    it is over ``limit`` bytes (then ``wsgi.input`` still yields every
+    byte, those read first, then the rest of the stream, for the app) or has
+    neither a length nor ``wsgi.input_terminated`` (not read at all)."""
     stream = environ["wsgi.input"]
     length_text = environ.get("CONTENT_LENGTH") or ""
     if length_text:
@@ -64,7 +72,9 @@ def read_or_pass(environ: WSGIEnvironment, limit: int) -> bytes | None:
             return None  # not read at all
         return read(stream, length)
     if not environ.get("wsgi.input_terminated"):
-        return b""
+        # No length and no end of input: nothing can be read, and the
+        # stream (whatever it holds) stays the app's, untouched.
+        return None
     body = read(stream, limit + 1)
     if len(body) > limit:
         environ["wsgi.input"] = Rejoined(body, stream)

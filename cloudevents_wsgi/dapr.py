@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._json import load_json
-from .errors import InvalidEventError
+from .errors import InvalidEventError, log_safe
 from .receiver import content_mode
 
 if TYPE_CHECKING:
@@ -139,8 +139,10 @@ def _status_of(middleware: CloudEventsMiddleware, environ: WSGIEnvironment) -> s
             "dapr: dropping a message answered %d%s: %s: %s",
             code,
             "" if entry is None else f" (bulk entry {entry!r})",
-            field,
-            reason,
+            # Escaped: the field (an attribute name) comes from the request,
+            # and a raw newline in it would forge a log line.
+            log_safe(field),
+            log_safe(reason),
         )
     return status
 
@@ -162,9 +164,19 @@ def _bulk_envelope(
 ) -> dict[str, Any] | None:
     """The bulk envelope the body holds, or None (the body is left readable)."""
     raw_length = environ.get("CONTENT_LENGTH") or ""
-    if not raw_length.isdigit() or not 0 < int(raw_length) <= middleware.max_body_size:
+    # ASCII digits only ("²" is a digit int() refuses), and few of them
+    # (int() refuses over 4,300): the middleware answers the rest.
+    if (
+        not raw_length.isdigit()
+        or not raw_length.isascii()
+        or len(raw_length) > 18
+        or not 0 < int(raw_length) <= middleware.max_body_size
+    ):
         return None
-    body: bytes = environ["wsgi.input"].read(int(raw_length))
+    from ._body import read
+
+    # Every byte, whatever each read() returns (PEP 3333 allows short reads).
+    body = read(environ["wsgi.input"], int(raw_length))
     environ["wsgi.input"] = io.BytesIO(body)
     try:
         envelope = load_json("body", body, max_depth=middleware.max_json_depth)
@@ -194,14 +206,23 @@ def _bulk(
             "dapr: dropping a bulk message: entries: more than %d", middleware.max_batch_size
         )
     statuses = []
+    without_id: list[int] = []
     for index, entry in enumerate(entries):
         entry_id = entry.get("entryId") if isinstance(entry, dict) else None
         if not isinstance(entry_id, str):
             # Dapr cannot be told about an entry without an id; it counts as RETRY.
-            logger.warning("dapr: bulk entry [%d]: entryId: is missing or not a string", index)
+            without_id.append(index)
             continue
         status = DROP if too_many else _entry_status(middleware, environ, entry)
         statuses.append({"entryId": entry_id, "status": status})
+    if without_id:
+        # One line for all of them: a body of a million entries is not a
+        # million log lines.
+        logger.warning(
+            "dapr: bulk entry [%d] (and %d more): entryId: is missing or not a string",
+            without_id[0],
+            len(without_id) - 1,
+        )
     body = json.dumps({"statuses": statuses}).encode("utf-8")
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]

@@ -180,6 +180,13 @@ def _dump(problem: dict[str, Any]) -> bytes:
     return json.dumps(problem).encode("ascii")
 
 
+def log_safe(text: str) -> str:
+    """``text`` with control characters (and backslashes, and non-ASCII)
+    escaped as in a Python literal, for a log line or an exception message:
+    a newline from a request cannot end the line and forge another."""
+    return text.encode("unicode_escape").decode("ascii")
+
+
 # The longest text echoed from a request in an error (characters).
 _ECHO_MAX = 200
 

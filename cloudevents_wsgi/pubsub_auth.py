@@ -37,7 +37,8 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .errors import CloudEventsWSGIError, ConfigurationError, problem_answer
+from .environ import ADAPTER
+from .errors import CloudEventsWSGIError, ConfigurationError, _cut, problem_answer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -62,6 +63,7 @@ CLAIMS: Final = "cloudevents_wsgi.pubsub_claims"
 #: :class:`~cloudevents_wsgi.CloudEventsMiddleware` reads a Pub/Sub push only
 #: when :data:`CLAIMS` holds verified claims, whatever the path.
 GUARDED: Final = "cloudevents_wsgi.pubsub_guarded"
+_PUBSUB: Final = "google.pubsub"  # the adapter's name
 
 
 class PubSubAuthError(CloudEventsWSGIError):
@@ -70,6 +72,8 @@ class PubSubAuthError(CloudEventsWSGIError):
     status = 401
 
     def __init__(self, field: str, reason: str) -> None:
+        # Cut short: google-auth's reasons quote the token, which a client chose.
+        reason = _cut(reason)
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
@@ -194,15 +198,16 @@ class PubSubAuthMiddleware:
     must carry a valid token; ``None`` checks every request. Paths are
     compared as a router would match them: case-insensitively, with runs of
     ``/`` as one and without a trailing ``/`` (``/pubsub/``, ``//PubSub``
-    and ``/pubsub`` are one path). A request elsewhere that carries a
-    ``Bearer`` token is checked too. A verified request reaches the app with
-    the claims at ``environ["cloudevents_wsgi.pubsub_claims"]``.
+    and ``/pubsub`` are one path). A request elsewhere is not checked (its
+    ``Authorization`` header may be the app's own). A verified request reaches
+    the app with the claims at ``environ["cloudevents_wsgi.pubsub_claims"]``.
 
     Fails closed whatever the path: every request that passes is marked
     (:data:`GUARDED`), and a :class:`~cloudevents_wsgi.CloudEventsMiddleware`
     behind reads a Pub/Sub push only from a request with verified claims, so a
     push sent to a path outside ``paths`` reaches the app unread, as a plain
-    request.
+    request. Put in the wrong order (inside the CloudEventsMiddleware), it
+    checks the token of every push that middleware read, whatever its path.
     """
 
     def __init__(
@@ -225,7 +230,15 @@ class PubSubAuthMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ.pop(CLAIMS, None)
         environ[GUARDED] = True
-        if self.paths is not None and _route(environ.get("PATH_INFO", "/")) not in self.paths:
+        # A push already read by a CloudEventsMiddleware outside this one (the
+        # wrong order: it could not know a token is needed) is checked
+        # whatever its path: fail closed.
+        read_outside = environ.get(ADAPTER) == _PUBSUB
+        if (
+            self.paths is not None
+            and not read_outside
+            and _route(environ.get("PATH_INFO", "/")) not in self.paths
+        ):
             return self.app(environ, start_response)
         try:
             claims = self.verifier.verify(environ.get("HTTP_AUTHORIZATION"))

@@ -189,6 +189,12 @@ def timestamp(container: dict[str, Any], key: str, where: str) -> datetime | Non
     return spec.parse_timestamp(path_join(where, key), value)
 
 
+# Year 9999 is 2.5e11 seconds, 2.5e14 milliseconds after the epoch: a number
+# of more digits is out of the range of dates whatever its unit.
+_EPOCH_DIGITS_MAX: Final = 20
+_EPOCH_MAX: Final = 10**_EPOCH_DIGITS_MAX
+
+
 def epoch(field: str, value: Any, *, scale: int) -> datetime:
     """Seconds (``scale=1``) or milliseconds (``scale=1000``) since the epoch.
 
@@ -198,8 +204,14 @@ def epoch(field: str, value: Any, *, scale: int) -> datetime:
     if isinstance(value, str):
         if not value.isascii() or not value.isdigit():
             raise InvalidEventError(field, "must be a number of epoch units in digits", value)
+        if len(value.lstrip("0")) > _EPOCH_DIGITS_MAX:
+            # Checked first: converting a number of many digits costs time
+            # quadratic in their count.
+            raise InvalidEventError(field, "is out of the range of dates", value)
         number = Decimal(value)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, int) and not -_EPOCH_MAX < value < _EPOCH_MAX:
+            raise InvalidEventError(field, "is out of the range of dates", value)
         # repr() of a float is the shortest text that reads back the same,
         # which is what the JSON said.
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)

@@ -190,6 +190,9 @@ def environ(
         "wsgi.run_once": False,
     }
     keys = _HEADER_KEYS
+    # Repeated headers are joined once at the end: appending to the environ's
+    # string value one by one copies it each time (quadratic in the count).
+    repeated: dict[str, list[str]] = {}
     for name, value in headers:
         key = keys.get(name)
         if key is None:
@@ -198,12 +201,14 @@ def environ(
             continue
         if type(value) is not str:
             raise TypeError(f"header {name!r} is not a string")
-        if key not in environ:
+        if key not in environ or key == "CONTENT_TYPE":
             environ[key] = value
-        elif key == "CONTENT_TYPE":
-            environ[key] = value
+        elif key in repeated:
+            repeated[key].append(value)
         else:
-            environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
+            repeated[key] = [environ[key], value]
+    for key, values in repeated.items():
+        environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
     if remote_addr:
         environ["REMOTE_ADDR"] = remote_addr
     scheme = _last_entry(environ.get("HTTP_X_FORWARDED_PROTO")).lower()

@@ -93,16 +93,11 @@ def write(event: dict[str, Any], response: Response, options: Options) -> dict[s
     """Headers joined by name (compared without case), ``Set-Cookie`` in ``cookies``."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    spelling: dict[str, str] = {}  # names compared without case, first spelling kept
-    for name, value in response.headers:
-        lower = name.lower()
-        if lower == "set-cookie":
-            cookies.append(value)
-        elif lower in spelling:
-            headers[spelling[lower]] += "," + value
+    for name, values in http.grouped(response.headers).items():
+        if name.lower() == "set-cookie":
+            cookies = values
         else:
-            spelling[lower] = name
-            headers[name] = value
+            headers[name] = ",".join(values)
     answer = http.proxy_answer(response, options, headers, multi_value=False)
     if cookies:
         answer["cookies"] = cookies

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 from .._wsgi import Response, run
 from ..delivery import EventResult, LambdaDelivery
 from ..environ import LAMBDA_DELIVERY
+from ..errors import log_safe
 from . import batch, http, invocation
 from .errors import BatchFailedError, EventFailedError
 from .options import Options
@@ -260,8 +261,9 @@ def _content_type(event: Any) -> str:
 
 def _answered(response: Response, results: Sequence[EventResult], body: bytes) -> str:
     refused = [result.reason for result in results if result.reason is not None]
-    # The field and the reason of the first refused record (never its data).
-    detail = f": {refused[0]}" if refused else _detail(body)
+    # The field and the reason of the first refused record (never its data),
+    # escaped: the field may come from the event, and this message is logged.
+    detail = log_safe(f": {refused[0]}" if refused else _detail(body))
     if any(result.event is not None for result in results):
         return f"the application answered {response.status!r}{detail}"
     # The middleware refused it (an invalid event): the app never saw it.

@@ -1,0 +1,75 @@
+"""Attacks on the Lambda shim's HTTP events: the cost of building the request.
+
+A client chooses how many times it repeats a header. API Gateway (REST, in
+``multiValueHeaders``) and ALB (multi-value target groups) hand every repeat
+to the function, which joins them into one environ value (RFC 9110 5.3). The
+join must cost time linear in the input: appending each repeat to the
+value built so far copies it every time, quadratic in the count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cloudevents_wsgi import CloudEventsMiddleware
+from cloudevents_wsgi.aws_lambda import make_lambda_handler
+
+from .builders import alb_event, rest_event
+from .lambda_apps import CONTEXT
+from .test_linear_time import assert_linear
+
+SEEN: list[dict[str, Any]] = []
+
+
+def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    SEEN.append(environ)
+    start_response("204 No Content", [])
+    return []
+
+
+HANDLER = make_lambda_handler(CloudEventsMiddleware(app))
+BINARY = {"ce-specversion": ["1.0"], "ce-id": ["1"], "ce-source": ["/s"], "ce-type": ["t"]}
+
+
+def invoke(event: dict[str, Any]) -> dict[str, Any]:
+    SEEN.clear()
+    answer: dict[str, Any] = HANDLER(event, CONTEXT)
+    return answer
+
+
+REPEATED: list[Any] = [
+    pytest.param(lambda n: rest_event(headers={"x-a": ["v"] * n}), id="rest-header"),
+    pytest.param(lambda n: rest_event(headers={"cookie": ["a=b"] * n}), id="rest-cookie"),
+    pytest.param(
+        lambda n: rest_event(method="POST", headers={**BINARY, "ce-ext": ["v"] * n}),
+        id="rest-ce-header",
+    ),
+    pytest.param(
+        lambda n: alb_event(multi_headers={"x-forwarded-for": ["192.0.2.1"] * n}),
+        id="alb-x-forwarded-for",
+    ),
+    pytest.param(lambda n: alb_event(multi_headers={"x-a": ["v"] * n}), id="alb-header"),
+]
+
+
+@pytest.mark.parametrize("make", REPEATED)
+def test_a_header_repeated_n_and_4n_times_costs_linear_time(
+    make: Callable[[int], dict[str, Any]],
+) -> None:
+    assert_linear(invoke, make, n=1000)
+
+
+def test_repeated_headers_still_reach_the_app_joined_in_order() -> None:
+    invoke(rest_event(headers={"X-A": ["1", "2"], "x-a": ["3"], "Cookie": ["a=b", "c=d"]}))
+    (environ,) = SEEN
+    assert environ["HTTP_X_A"] == "1,2,3"
+    assert environ["HTTP_COOKIE"] == "a=b; c=d"
+
+
+def test_a_repeated_content_type_keeps_the_last_one() -> None:
+    invoke(rest_event(headers={"content-type": ["text/plain", "application/json"]}))
+    (environ,) = SEEN
+    assert environ["CONTENT_TYPE"] == "application/json"
