@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from . import environ as keys
 from ._json import load_json
+from ._options import check_flag, check_native_names, check_routes
 from ._wsgi import Response, run
 from .adapters.base import Adapter, BatchAdapter, Converted
 from .delivery import EventResult, LambdaDelivery
 from .detect import find_adapter
+from .diagnostics import log_refusal
 from .errors import (
     ConfigurationError,
     InvalidEventError,
@@ -241,12 +243,20 @@ class CloudEventsMiddleware:
             raise ConfigurationError(
                 "adapters must be a sequence of objects with name, matches() and convert()"
             )
-        if routes is not None and (
-            not isinstance(routes, Mapping)
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in routes.items())
+        route_pairs = check_routes("routes", routes)
+        for name, flag in (
+            ("unwrap", unwrap),
+            ("sns_confirm_subscriptions", sns_confirm_subscriptions),
+            ("dapr", dapr),
+        ):
+            check_flag(name, flag)
+        if idempotency is not None and not all(
+            callable(getattr(idempotency, method, None))
+            for method in ("claim", "complete", "release")
         ):
             raise ConfigurationError(
-                f"routes must map CloudEvent type patterns to paths, not {routes!r}"
+                "idempotency must be None or a store with claim(), complete() and release() "
+                f"(cloudevents_wsgi.idempotency.IdempotencyStore), not {idempotency!r}"
             )
         self.origins = Origins(
             adapters=adapters,
@@ -260,12 +270,13 @@ class CloudEventsMiddleware:
             webhook_origins=webhook_origins,
             webhook_rate=webhook_rate,
         )
+        check_native_names(native_over_http, adapters)
         self.app = _wrap(app, idempotency, tracing)
         self.mode = mode
         self.adapters = tuple(adapters)
         self.native_over_http = self.origins.native_over_http
         self.unwrap = unwrap
-        self.routes = tuple((routes or {}).items())
+        self.routes = route_pairs
         self.dapr = dapr
         # Whether a binary request may take the fast path (no per-event work).
         self._plain_binary = mode == "binary" and not self.routes and not dapr
@@ -290,6 +301,7 @@ class CloudEventsMiddleware:
                 try:
                     granted = self.origins.webhook(environ)
                 except InvalidEventError as error:
+                    log_refusal(error, environ)
                     return _problem(error, start_response)
                 if granted is not None:
                     return answer(granted, start_response)
@@ -340,6 +352,7 @@ class CloudEventsMiddleware:
                     batch=mode == BATCH,
                 )
         except InvalidEventError as error:
+            log_refusal(error, environ)
             return _problem(error, start_response)
         return self.app(env, start_response)
 
@@ -509,6 +522,7 @@ class CloudEventsMiddleware:
                 )
             env = self._event_environ(environ, first, NATIVE, adapter=adapter.name)
         except InvalidEventError as error:
+            log_refusal(error, environ)
             return _problem(error, start_response)
         return self.app(env, start_response)
 
@@ -603,17 +617,15 @@ class CloudEventsMiddleware:
         answer: Response | None = None
         for index, step in enumerate(steps):
             if isinstance(step, _Refused):
-                # A record of a Lambda batch: reported failed, the app never sees it.
+                # A record of a Lambda batch: reported failed (and logged by
+                # the shim, with the batch's other failures), the app never sees it.
                 refusal = step.error
-                logger.warning(
-                    "refused record %r: %r: %s", step.record_id, refusal.field, refusal.reason
-                )
+                reason = f"{refusal.field}: {refusal.reason}"
                 if delivery is not None:
-                    reason = f"{refusal.field}: {refusal.reason}"
                     delivery.report(
                         EventResult(index, None, refusal.status, None, step.record_id, reason)
                     )
-                outcomes.append({"id": None, "status": refusal.status})
+                outcomes.append({"id": None, "status": refusal.status, "reason": reason})
                 if first_failure is None:
                     first_failure, first_refusal = refusal.problem()["title"], refusal
                 continue
@@ -628,9 +640,17 @@ class CloudEventsMiddleware:
                 if exc_info is not None:
                     raise exc_info[1].with_traceback(exc_info[2])
                 answer = response
-            outcomes.append({"id": item.event.get_id(), "status": code})
-            if first_failure is None and (exc_info is not None or not 200 <= code < 300):
-                first_failure = response.status
+            outcome: dict[str, Any] = {"id": item.event.get_id(), "status": code}
+            if exc_info is not None or not 200 <= code < 300:
+                # Why, without the app's body (it may quote the event).
+                outcome["reason"] = (
+                    f"the application raised {exc_info[0].__name__}"
+                    if exc_info is not None
+                    else f"the application answered {response.status}"
+                )
+                if first_failure is None:
+                    first_failure = response.status
+            outcomes.append(outcome)
         if answer is not None:
             start_response(answer.status, answer.headers)
             return answer.chunks
