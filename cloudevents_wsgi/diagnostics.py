@@ -5,7 +5,9 @@ sees them), each writing one ``WARNING`` line per event or record, once:
 
 ``cloudevents_wsgi.refused``
     every request or batch member the middleware refuses (the 400, 403, 413
-    or 415 problem+json answer it gives instead of calling the app)::
+    or 415 problem+json answer it gives instead of calling the app), and
+    every request that a view decorator (``cloudevent_required``) or an
+    :class:`~cloudevents_wsgi.router.EventRouter` refuses::
 
         refused POST '/hooks' (400): 'time': is not an RFC 3339 timestamp
 
@@ -31,15 +33,21 @@ traceback, at ``ERROR`` on ``cloudevents_wsgi``.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
-
     from .delivery import EventResult
     from .errors import InvalidEventError
 
-__all__ = ["LAMBDA_LOGGER", "REFUSED_LOGGER", "failure_reason", "log_failed_record", "log_refusal"]
+__all__ = [
+    "LAMBDA_LOGGER",
+    "REFUSED_LOGGER",
+    "failure_reason",
+    "log_failed_record",
+    "log_refusal",
+    "log_refused",
+]
 
 #: Name of the logger of refused requests and batch members.
 REFUSED_LOGGER: Final = "cloudevents_wsgi.refused"
@@ -54,20 +62,32 @@ _TEXT_MAX: Final = 200
 
 
 def log_refusal(
-    error: InvalidEventError, environ: WSGIEnvironment, *, event_id: str | None = None
+    error: InvalidEventError, environ: Mapping[str, Any], *, event_id: str | None = None
 ) -> None:
     """One ``WARNING`` line on ``cloudevents_wsgi.refused`` for ``error``:
     the request's method and path, the status, the field and the reason
     (never ``error.value``), and ``event_id`` when the caller knows it valid."""
+    log_refused(environ, error.status, error.field, error.reason, event_id=event_id)
+
+
+def log_refused(
+    environ: Mapping[str, Any],
+    status: int,
+    field: str,
+    reason: str,
+    *,
+    event_id: str | None = None,
+) -> None:
+    """:func:`log_refusal` for a refusal that is no exception (the router's 404)."""
     if not _refused.isEnabledFor(logging.WARNING):
         return
     _refused.warning(
         "refused %s %r (%d): %r: %s%s",
         _plain(str(environ.get("REQUEST_METHOD", "?"))),
         _cut(str(environ.get("PATH_INFO", ""))),
-        error.status,
-        _cut(error.field),
-        _plain(error.reason),
+        status,
+        _cut(field),
+        _plain(reason),
         "" if event_id is None else f" (event id {_cut(event_id)!r})",
     )
 

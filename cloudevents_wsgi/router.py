@@ -39,6 +39,7 @@ from fnmatch import fnmatchcase
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .diagnostics import log_refusal, log_refused
 from .environ import CLOUDEVENT
 from .errors import ConfigurationError, InvalidEventError
 from .event import CloudEvent
@@ -115,9 +116,18 @@ class EventRouter:
                 return self.fallback(environ, start_response)
             from .contrib import no_event_reason
 
-            return _problem(start_response, 404, "cloudevent", no_event_reason(environ))
+            reason = no_event_reason(environ)
+            log_refused(environ, 404, "cloudevent", reason)
+            return _problem(start_response, 404, "cloudevent", reason)
         index = self._route_for(event.get_type())
         if index is None:
+            log_refused(
+                environ,
+                404,
+                "type",
+                "no handler is registered for this event type",
+                event_id=event.get_id(),
+            )
             return _problem(
                 start_response,
                 404,
@@ -132,6 +142,7 @@ class EventRouter:
             try:
                 environ[DATA] = validate_data(event, model)
             except InvalidEventError as error:
+                log_refusal(error, environ, event_id=event.get_id())
                 return _json(start_response, error.status, error.problem(), _PROBLEM_TYPE)
         result = handler(event, environ)
         if result is None:

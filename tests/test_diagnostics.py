@@ -11,6 +11,7 @@ import pytest
 
 from cloudevents_wsgi import CloudEventsMiddleware
 from cloudevents_wsgi.aws_lambda import EventFailedError, make_lambda_handler
+from cloudevents_wsgi.router import EventRouter
 from cloudevents_wsgi.testing import EventClient, EventRequest, batch, binary, event, structured
 
 from .builders import s3_event, sqs_batch
@@ -198,3 +199,43 @@ def test_logged_control_characters_are_escaped(caplog: pytest.LogCaptureFixture)
         EventClient(CloudEventsMiddleware(app)).send(request)
     [line] = lines(caplog, REFUSED)
     assert "\n" not in line
+
+
+def test_a_router_refusal_is_logged_once_with_the_event_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    router = EventRouter()
+    router.add("com.example.a", lambda event, environ: None)
+    client = EventClient(CloudEventsMiddleware(router))
+    with caplog.at_level(logging.DEBUG, logger="cloudevents_wsgi"):
+        assert client.send(binary(type="org.other", id="o-1", path="/r")).status == 404
+    assert lines(caplog, REFUSED) == [
+        "refused POST '/r' (404): 'type': no handler is registered for this event type "
+        "(event id 'o-1')"
+    ]
+    assert len(caplog.records) == 1
+
+
+def test_a_flask_decorator_refusal_is_logged_once_with_the_event_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    flask = pytest.importorskip("flask")
+    from cloudevents_wsgi.contrib.flask import cloudevent_required
+
+    app = flask.Flask("hooks")
+
+    @app.post("/hook")
+    @cloudevent_required(types=["com.example.*"])
+    def hook() -> tuple[str, int]:
+        return "", 204
+
+    client = EventClient(CloudEventsMiddleware(app))
+    with caplog.at_level(logging.DEBUG, logger="cloudevents_wsgi"):
+        assert client.send(binary(type=SECRET, id="f-1", path="/hook")).status == 400
+        assert client.send(binary(type="com.example.a", id="f-2", path="/hook")).status == 204
+    assert lines(caplog, REFUSED) == [
+        "refused POST '/hook' (400): 'type': is not an event type this endpoint accepts "
+        "(com.example.*) (event id 'f-1')"
+    ]
+    assert len(caplog.records) == 1
+    assert_no_value(caplog)
