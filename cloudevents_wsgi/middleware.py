@@ -5,7 +5,8 @@ mode) reaches the app with the event at ``environ["cloudevent"]`` and the
 environ rewritten into one standard form; a batch reaches it once per event.
 Invalid events are answered with a problem+json 400/413/415, never reach
 the app, and are logged once without their values
-(:mod:`cloudevents_wsgi.diagnostics`). Every other request passes through untouched, its body unread.
+(:mod:`cloudevents_wsgi.diagnostics`). Every other request passes through
+untouched, its body unread.
 
 Wrapping is idempotent: a request that one middleware has handled (its
 environ holds ``cloudevents_wsgi.content_mode``) passes through any further
