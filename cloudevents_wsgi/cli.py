@@ -11,12 +11,14 @@
 ``convert EVENT``
     print the CloudEvents a native event becomes, as a JSON batch.
 ``samples``
-    list the bundled sample events.
+    list the bundled sample events; ``samples show NAME`` prints one as JSON.
 
 APP is ``module:attribute`` (``books.lambda_handler:handler``), imported from
-the current directory. Errors in what was asked (a bad APP, a missing event
-file, an unknown sample) exit with status 2 and one line on stderr; a failed
-invocation or a non-2xx answer exits with status 1.
+the current directory. ``-`` reads standard input wherever a file is read
+(EVENT, ``--file``, ``--data @-``). Errors in what was asked (a bad APP or
+one whose module fails to import, a missing event file, an unknown sample, a
+bad option) exit with status 2 and one line on stderr, never a traceback; a
+failed invocation or a non-2xx answer exits with status 1.
 
 Only the standard library and this package are used: nothing here is loaded
 by ``import cloudevents_wsgi``.
@@ -30,15 +32,14 @@ import json
 import logging
 import os
 import sys
-import time
 import traceback
 import uuid
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import _loading
+from .testing import LambdaContext, sample, sample_names
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,20 +65,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # The system refused what was asked (a port in use, a folder not readable).
+        print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is the one line every other error is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (see: {self.prog} --help)\n")
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _url(text: str) -> str:
+    """An ``http`` or ``https`` URL with a host (argparse type)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not one)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a URL: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http:// or https:// URL with a host (e.g. http://127.0.0.1:8000/)"
+        )
+    return text
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 # -- the parser ---------------------------------------------------------------------
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from . import __version__
+
+    parser = _Parser(
         prog=PROG,
         description="Try a WSGI app with CloudEvents and native cloud events, locally.",
     )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
     invoke = commands.add_parser(
         "invoke",
@@ -86,7 +135,11 @@ def _parser() -> argparse.ArgumentParser:
         "sample, see 'samples') and print the Lambda result as JSON.",
     )
     invoke.add_argument("app", metavar="APP", help="the handler, as module:attribute")
-    invoke.add_argument("event", metavar="EVENT", help="a JSON file, or a bundled sample's name")
+    invoke.add_argument(
+        "event",
+        metavar="EVENT",
+        help="a JSON file ('-': standard input), or a bundled sample's name",
+    )
     invoke.add_argument(
         "--wsgi",
         action="store_true",
@@ -123,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Send a CloudEvent (from flags, or from --file) to URL and print the "
         "response's status and body. Exits 1 unless the answer is 2xx.",
     )
-    send.add_argument("url", metavar="URL")
+    send.add_argument("url", metavar="URL", type=_url, help="an http:// or https:// URL")
     send.add_argument(
         "--mode",
         choices=("binary", "structured", "batch"),
@@ -134,8 +187,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     send.add_argument(
         "--file",
-        help="a JSON file holding the event in the CloudEvents JSON format "
-        "(an array of them for several events)",
+        help="a JSON file ('-': standard input) holding the event in the CloudEvents JSON "
+        "format (an array of them for several events)",
     )
     send.add_argument("--type", help="the event's type (required without --file)")
     send.add_argument("--source", default="urn:cloudevents-wsgi:cli", help="default: %(default)s")
@@ -144,7 +197,8 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--time", help="an RFC 3339 timestamp (default: none)")
     send.add_argument(
         "--data",
-        help="the data: JSON text, or @FILE for a file's content; sent as application/json "
+        help="the data: JSON text, or @FILE for a file's content (@- for standard input); "
+        "sent as application/json "
         "unless --datacontenttype names another type, then as it is",
     )
     send.add_argument("--datacontenttype", help="default: application/json when there is data")
@@ -156,7 +210,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="an extension attribute (repeatable)",
     )
-    send.add_argument("--timeout", type=float, default=30.0, help="seconds (default: 30)")
+    send.add_argument("--timeout", type=_seconds, default=30.0, help="seconds (default: 30)")
     send.set_defaults(run=_send)
 
     convert = commands.add_parser(
@@ -165,7 +219,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Print, as a CloudEvents JSON batch (an array), the CloudEvents that a "
         "native event (S3, SQS, EventBridge, Event Grid, Pub/Sub...) becomes.",
     )
-    convert.add_argument("event", metavar="EVENT", help="a JSON file, or a bundled sample's name")
+    convert.add_argument(
+        "event",
+        metavar="EVENT",
+        help="a JSON file ('-': standard input), or a bundled sample's name",
+    )
     convert.add_argument(
         "--no-unwrap",
         dest="unwrap",
@@ -176,10 +234,20 @@ def _parser() -> argparse.ArgumentParser:
 
     samples = commands.add_parser(
         "samples",
-        help="list the bundled sample events",
-        description="List the names of the bundled sample events, for invoke and convert.",
+        help="list the bundled sample events, or print one",
+        description="List the names of the bundled sample events, for invoke and convert; "
+        "'samples show NAME' prints one as JSON, to edit and pass back as a file.",
     )
     samples.set_defaults(run=_samples)
+    actions = samples.add_subparsers(title="actions", metavar="ACTION")
+    show = actions.add_parser(
+        "show",
+        help="print a bundled sample event as JSON",
+        description="Print a bundled sample event as JSON (save it, edit it, and give the "
+        "file to invoke or convert).",
+    )
+    show.add_argument("name", metavar="NAME", help="the sample's name (see 'samples')")
+    show.set_defaults(run=_show_sample)
     return parser
 
 
@@ -188,11 +256,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def load_object(spec: str) -> Any:
     """The object named ``module:attribute``, imported with the current
-    directory first on ``sys.path`` (as ``python -m`` and gunicorn do)."""
+    directory first on ``sys.path`` (as ``python -m`` and gunicorn do).
+
+    Raises :class:`UsageError` (one line) when it cannot be, saying which
+    module failed to import, why, and where."""
     try:
         return _loading.load_object(spec, cwd_first=True)
     except _loading.LoadError as error:
         raise UsageError(_LOAD_MESSAGES[error.problem].format(error=error)) from None
+    except (Exception, SystemExit) as error:
+        # The app's module itself failed (a missing dependency, a syntax
+        # error, settings that raise): its cause in one line, not a traceback.
+        module = spec.partition(":")[0]
+        frames = traceback.extract_tb(error.__traceback__)
+        own = [f for f in frames if not f.filename.startswith("<frozen ")]
+        where = f" ({own[-1].filename}:{own[-1].lineno})" if own else ""
+        raise UsageError(
+            f"{spec}: importing module {module!r} failed: {_one_line(error)}{where}"
+        ) from None
 
 
 _LOAD_MESSAGES = {
@@ -204,67 +285,54 @@ _LOAD_MESSAGES = {
 }
 
 
-def sample_names() -> list[str]:
-    """The names of the bundled sample events."""
-    folder = resources.files("cloudevents_wsgi").joinpath("samples")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+#: The stand-in Lambda context of ``invoke``: :class:`cloudevents_wsgi.testing.LambdaContext`.
+LocalContext = LambdaContext
 
 
 def load_sample(name: str) -> Any:
-    """A bundled sample event, decoded."""
-    if name not in sample_names():
+    """A bundled sample event, decoded (:func:`cloudevents_wsgi.testing.sample`);
+    :class:`UsageError` for an unknown name."""
+    try:
+        return sample(name)
+    except LookupError:
         raise UsageError(
             f"no file and no sample named {name!r} (samples: {', '.join(sample_names())})"
-        )
-    text = (
-        resources.files("cloudevents_wsgi").joinpath("samples").joinpath(name + ".json").read_text()
-    )
-    return json.loads(text)
+        ) from None
 
 
 def _load_event(where: str) -> Any:
-    """An event from a JSON file, or else a bundled sample's."""
+    """An event from a JSON file (``-``: standard input), or else a bundled sample's."""
+    if where == "-":
+        return _read_json(where)
     path = Path(where)
     if not path.is_file():
         if os.sep in where or "/" in where or where.endswith(".json"):
             raise UsageError(f"no event file {where!r}")
         return load_sample(where)
-    return _read_json(path)
+    return _read_json(where)
 
 
-def _read_json(path: Path) -> Any:
+def _read_bytes(where: str) -> bytes:
+    """The bytes of file ``where``, or of standard input for ``-``."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        return json.loads(text)
+        if where == "-":
+            return sys.stdin.buffer.read()
+        return Path(where).read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+        raise UsageError(f"cannot read {where!r}: {error.strerror or error}") from None
+
+
+def _read_json(where: str) -> Any:
+    name = "standard input" if where == "-" else repr(where)
+    try:
+        return json.loads(_read_bytes(where).decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise UsageError(f"{str(path)!r} is not UTF-8 text") from None
+        raise UsageError(f"{name} is not UTF-8 text") from None
     except ValueError as error:
-        raise UsageError(f"{str(path)!r} is not JSON: {error}") from None
+        raise UsageError(f"{name} is not JSON: {error}") from None
 
 
 # -- invoke -------------------------------------------------------------------------
-
-
-class LocalContext:
-    """A stand-in for the Lambda context object, for local invocations."""
-
-    function_name = "local"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local"
-    memory_limit_in_mb = "128"
-    log_group_name = "/aws/lambda/local"
-    log_stream_name = "local"
-    identity = None
-    client_context = None
-
-    def __init__(self, timeout: float = 30.0) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-        self._deadline = time.monotonic() + timeout
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -272,10 +340,19 @@ def _invoke(args: argparse.Namespace) -> int:
     target = load_object(args.app)
     if args.wsgi:
         from .aws_lambda import make_lambda_handler
+        from .errors import ConfigurationError
 
-        target = make_lambda_handler(target, event_path=args.event_path)
+        try:
+            target = make_lambda_handler(target, event_path=args.event_path)
+        except ConfigurationError as error:
+            raise UsageError(str(error)) from None
+    elif _is_wsgi_app(target):
+        raise UsageError(
+            f"{args.app} is a WSGI application, not a Lambda handler: add --wsgi to run it "
+            "behind the Lambda shim"
+        )
     try:
-        result = target(event, LocalContext())
+        result = target(event, LambdaContext())
     except Exception as error:
         # What Lambda reports for a failed invocation (AWS then retries). The
         # package's own errors say all there is; others get their traceback.
@@ -290,6 +367,18 @@ def _invoke(args: argparse.Namespace) -> int:
     else:
         _print_json(result)
     return 0
+
+
+def _is_wsgi_app(target: Any) -> bool:
+    """Whether ``target`` takes ``(environ, start_response)`` (PEP 3333's names,
+    which Django, Flask and the middleware all use), not ``(event, context)``."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return False
+    return "start_response" in parameters
 
 
 def _print_body(result: dict[str, Any]) -> None:
@@ -403,7 +492,7 @@ def _events_to_send(args: argparse.Namespace) -> list[CloudEvent]:
         flags = (args.type, args.id, args.subject, args.time, args.data, args.datacontenttype)
         if args.extension or any(flag is not None for flag in flags):
             raise UsageError("--file and the event's flags (--type, --data...) do not mix")
-        body = json.dumps(_read_json(Path(args.file))).encode()
+        body = json.dumps(_read_json(args.file)).encode()
         batch = body.startswith(b"[")
         content_type = "application/cloudevents-batch+json" if batch else None
         try:
@@ -442,9 +531,9 @@ def _data(raw: str | None, content_type: str | None) -> tuple[Any, str | None]:
         return None, content_type
     if raw.startswith("@"):
         try:
-            content = Path(raw[1:]).read_bytes()
-        except OSError as error:
-            raise UsageError(f"--data: cannot read {raw[1:]!r}: {error.strerror}") from None
+            content = _read_bytes(raw[1:])
+        except UsageError as error:
+            raise UsageError(f"--data: {error}") from None
     else:
         content = raw.encode("utf-8")
     essence = (content_type or "application/json").split(";", 1)[0].strip().lower()
@@ -482,6 +571,11 @@ def _convert(args: argparse.Namespace) -> int:
     from .writer import event_to_json
 
     payload = _load_event(args.event)
+    if _is_cloudevent(payload):
+        raise UsageError(
+            f"{args.event} is already a CloudEvent (the CloudEvents JSON format): there is "
+            "nothing to convert; send it with: cloudevents-wsgi send URL --file FILE"
+        )
     body = json.dumps(payload).encode()
     message = Message(headers={"content-type": "application/json"}, body=body)
     adapter = find_adapter(payload, message, unwrap=args.unwrap)
@@ -502,12 +596,24 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_cloudevent(payload: Any) -> bool:
+    """A CloudEvent, or a batch of them, in the JSON format (``specversion``)."""
+    if isinstance(payload, list):
+        return bool(payload) and all(_is_cloudevent(item) for item in payload)
+    return isinstance(payload, dict) and "specversion" in payload
+
+
 # -- samples ------------------------------------------------------------------------
 
 
 def _samples(args: argparse.Namespace) -> int:
     for name in sample_names():
         print(name)
+    return 0
+
+
+def _show_sample(args: argparse.Namespace) -> int:
+    _print_json(load_sample(args.name))
     return 0
 
 

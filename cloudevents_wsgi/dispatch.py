@@ -99,17 +99,15 @@ def dispatch(
     answer: Response | None = None
     for index, step in enumerate(steps):
         if isinstance(step, Refused):
-            # A record of a Lambda batch: reported failed, the app never sees it.
+            # A record of a Lambda batch: reported failed (and logged by
+            # the shim, with the batch's other failures), the app never sees it.
             refusal = step.error
-            logger.warning(
-                "refused record %r: %r: %s", step.record_id, refusal.field, refusal.reason
-            )
+            reason = f"{refusal.field}: {refusal.reason}"
             if delivery is not None:
-                reason = f"{refusal.field}: {refusal.reason}"
                 delivery.report(
                     EventResult(index, None, refusal.status, None, step.record_id, reason)
                 )
-            outcomes.append({"id": None, "status": refusal.status})
+            outcomes.append({"id": None, "status": refusal.status, "reason": reason})
             if first_failure is None:
                 first_failure, first_refusal = refusal.problem()["title"], refusal
             continue
@@ -124,9 +122,17 @@ def dispatch(
             if exc_info is not None:
                 raise exc_info[1].with_traceback(exc_info[2])
             answer = response
-        outcomes.append({"id": item.event.get_id(), "status": code})
-        if first_failure is None and (exc_info is not None or not 200 <= code < 300):
-            first_failure = response.status
+        outcome: dict[str, Any] = {"id": item.event.get_id(), "status": code}
+        if exc_info is not None or not 200 <= code < 300:
+            # Why, without the app's body (it may quote the event).
+            outcome["reason"] = (
+                f"the application raised {exc_info[0].__name__}"
+                if exc_info is not None
+                else f"the application answered {response.status}"
+            )
+            if first_failure is None:
+                first_failure = response.status
+        outcomes.append(outcome)
     if answer is not None:
         start_response(answer.status, answer.headers)
         return answer.chunks

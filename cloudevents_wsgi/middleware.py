@@ -3,8 +3,10 @@
 A request that carries a CloudEvent (binary, structured or batched content
 mode) reaches the app with the event at ``environ["cloudevent"]`` and the
 environ rewritten into one standard form; a batch reaches it once per event.
-Invalid events are answered with a problem+json 400/413/415 and never reach
-the app. Every other request passes through untouched, its body unread.
+Invalid events are answered with a problem+json 400/413/415, never reach
+the app, and are logged once without their values
+(:mod:`cloudevents_wsgi.diagnostics`). Every other request passes through
+untouched, its body unread.
 
 Wrapping is idempotent: a request that one middleware has handled (its
 environ holds ``cloudevents_wsgi.content_mode``) passes through any further
@@ -36,8 +38,10 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from . import environ as keys
 from ._body import read_event_body, read_or_pass
 from ._json import load_json
+from ._options import check_flag, check_native_names, check_routes
 from .adapters.base import Adapter, BatchAdapter, Converted
 from .detect import find_adapter
+from .diagnostics import log_refusal
 from .dispatch import Refused, dispatch, each_record, problem, with_layers
 from .errors import (
     ConfigurationError,
@@ -243,12 +247,20 @@ class CloudEventsMiddleware:
             raise ConfigurationError(
                 "adapters must be a sequence of objects with name, matches() and convert()"
             )
-        if routes is not None and (
-            not isinstance(routes, Mapping)
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in routes.items())
+        route_pairs = check_routes("routes", routes)
+        for name, flag in (
+            ("unwrap", unwrap),
+            ("sns_confirm_subscriptions", sns_confirm_subscriptions),
+            ("dapr", dapr),
+        ):
+            check_flag(name, flag)
+        if idempotency is not None and not all(
+            callable(getattr(idempotency, method, None))
+            for method in ("claim", "complete", "release")
         ):
             raise ConfigurationError(
-                f"routes must map CloudEvent type patterns to paths, not {routes!r}"
+                "idempotency must be None or a store with claim(), complete() and release() "
+                f"(cloudevents_wsgi.idempotency.IdempotencyStore), not {idempotency!r}"
             )
         self.origins = Origins(
             adapters=adapters,
@@ -262,12 +274,13 @@ class CloudEventsMiddleware:
             webhook_origins=webhook_origins,
             webhook_rate=webhook_rate,
         )
+        check_native_names(native_over_http, adapters)
         self.app = with_layers(app, idempotency, tracing)
         self.mode = mode
         self.adapters = tuple(adapters)
         self.native_over_http = self.origins.native_over_http
         self.unwrap = unwrap
-        self.routes = tuple((routes or {}).items())
+        self.routes = route_pairs
         self.dapr = dapr
         # Whether a binary request may take the fast path (no per-event work).
         self._plain_binary = mode == "binary" and not self.routes and not dapr
@@ -292,6 +305,7 @@ class CloudEventsMiddleware:
                 try:
                     granted = self.origins.webhook(environ)
                 except InvalidEventError as error:
+                    log_refusal(error, environ)
                     return problem(error, start_response)
                 if granted is not None:
                     return answer(granted, start_response)
@@ -343,6 +357,7 @@ class CloudEventsMiddleware:
                     batch=mode == BATCH,
                 )
         except InvalidEventError as error:
+            log_refusal(error, environ)
             return problem(error, start_response)
         return self.app(env, start_response)
 
@@ -483,6 +498,7 @@ class CloudEventsMiddleware:
                 )
             env = self._event_environ(environ, first, NATIVE, adapter=adapter.name)
         except InvalidEventError as error:
+            log_refusal(error, environ)
             return problem(error, start_response)
         return self.app(env, start_response)
 

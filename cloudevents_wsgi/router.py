@@ -49,6 +49,7 @@ from fnmatch import fnmatchcase
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .diagnostics import log_refusal, log_refused
 from .environ import CLOUDEVENT
 from .errors import ConfigurationError, InvalidEventError, problem_answer
 from .event import CloudEvent
@@ -137,9 +138,18 @@ class EventRouter:
                 return self.fallback(environ, start_response)
             from .contrib import no_event_reason
 
-            return _problem(start_response, 404, "cloudevent", no_event_reason(environ))
+            reason = no_event_reason(environ)
+            log_refused(environ, 404, "cloudevent", reason)
+            return _problem(start_response, 404, "cloudevent", reason)
         index = self._route_for(event.get_type())
         if index is None:
+            log_refused(
+                environ,
+                404,
+                "type",
+                "no handler is registered for this event type",
+                event_id=event.get_id(),
+            )
             return _problem(
                 start_response,
                 404,
@@ -154,6 +164,7 @@ class EventRouter:
             try:
                 environ[DATA] = validate_data(event, model)
             except InvalidEventError as error:
+                log_refusal(error, environ, event_id=event.get_id())
                 return _problem(
                     start_response, error.status, error.field, error.reason, error.value
                 )

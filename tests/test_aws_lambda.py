@@ -18,6 +18,7 @@ from cloudevents_wsgi import CloudEventsMiddleware, ConfigurationError
 from cloudevents_wsgi.aws_lambda import (
     TRIGGERS,
     LazyHandler,
+    environment_options,
     http_event_kind,
     load_app,
     make_lambda_handler,
@@ -25,6 +26,7 @@ from cloudevents_wsgi.aws_lambda import (
 
 from .builders import (
     http_api_event,
+    s3_event,
     sqs_messages,
     structured,
 )
@@ -320,3 +322,65 @@ def test_flask_example_already_wrapped_takes_lambda_events_once_with_their_data(
         ]
     finally:
         flask_app.received.clear()  # the module stays imported for other tests
+
+
+# -- the ready handler's environment variables ---------------------------------------------
+
+
+def test_environment_options_read_event_path_and_routes() -> None:
+    assert environment_options({}) == {}
+    assert environment_options(
+        {
+            "CLOUDEVENTS_WSGI_EVENT_PATH": "/hooks/events",
+            "CLOUDEVENTS_WSGI_ROUTES": '{"com.amazonaws.s3.*": "/hooks/s3", "*": "/hooks/rest"}',
+        }
+    ) == {
+        "event_path": "/hooks/events",
+        "routes": {"com.amazonaws.s3.*": "/hooks/s3", "*": "/hooks/rest"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        pytest.param(
+            {"CLOUDEVENTS_WSGI_EVENT_PATH": "events"},
+            r"^CLOUDEVENTS_WSGI_EVENT_PATH must be an ASCII path starting with '/', not 'events'$",
+            id="relative-path",
+        ),
+        pytest.param(
+            {"CLOUDEVENTS_WSGI_ROUTES": "{'a': '/a'}"},
+            r"^CLOUDEVENTS_WSGI_ROUTES must be a JSON object .* but it is not JSON",
+            id="not-json",
+        ),
+        pytest.param(
+            {"CLOUDEVENTS_WSGI_ROUTES": '["/a"]'},
+            r"^CLOUDEVENTS_WSGI_ROUTES must map CloudEvent type glob patterns to paths",
+            id="not-an-object",
+        ),
+        pytest.param(
+            {"CLOUDEVENTS_WSGI_ROUTES": '{"t": "noslash"}'},
+            r"^CLOUDEVENTS_WSGI_ROUTES\['t'\] must be an ASCII path starting with '/'",
+            id="relative-route",
+        ),
+    ],
+)
+def test_environment_options_errors_name_the_variable(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        environment_options(environ)
+
+
+def test_the_ready_handler_takes_event_path_and_routes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLOUDEVENTS_WSGI_APP", "tests.lambda_apps:echo")
+    monkeypatch.setenv("CLOUDEVENTS_WSGI_EVENT_PATH", "/hooks/events")
+    monkeypatch.setenv("CLOUDEVENTS_WSGI_ROUTES", '{"com.amazonaws.s3.*": "/hooks/s3"}')
+    handler = LazyHandler()
+    assert json.loads(handler(s3_event("a"), CONTEXT)["body"])["PATH_INFO"] == "/hooks/s3"
+    assert json.loads(handler(structured(), CONTEXT)["body"])["PATH_INFO"] == "/hooks/events"
+    # Options given in code win over the environment.
+    handler = LazyHandler(event_path="/mine")
+    assert json.loads(handler(structured(), CONTEXT)["body"])["PATH_INFO"] == "/mine"

@@ -489,3 +489,198 @@ def test_the_console_script_is_installed() -> None:
         pytest.skip("the package is not installed with its scripts in this environment")
     out = subprocess.run([str(script), "samples"], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.split() == SAMPLES
+
+
+# -- errors are one line, exit 2 (issue 12) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["send", "not a url", "--type", "t"], "is not an http:// or https://", id="url"
+        ),
+        pytest.param(
+            ["send", "ftp://example.com/", "--type", "t"],
+            "'ftp://example.com/' is not an http",
+            id="url-scheme",
+        ),
+        pytest.param(["send", "http://", "--type", "t"], "with a host", id="url-no-host"),
+        pytest.param(
+            ["send", "http://127.0.0.1:99999/", "--type", "t"],
+            "is not a URL: Port out of range",
+            id="url-port",
+        ),
+        pytest.param(
+            ["send", "http://127.0.0.1:9/", "--type", "t", "--timeout", "-1"],
+            "must be a positive number of seconds, not '-1'",
+            id="negative-timeout",
+        ),
+        pytest.param(
+            ["send", "http://127.0.0.1:9/", "--type", "t", "--timeout", "nan"],
+            "not 'nan'",
+            id="nan-timeout",
+        ),
+        pytest.param(
+            ["invoke"], "the following arguments are required: APP, EVENT", id="missing-arguments"
+        ),
+        pytest.param(["nosuchcommand"], "invalid choice: 'nosuchcommand'", id="unknown-command"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(args)
+    out, err = capsys.readouterr()
+    assert (exit.value.code, out) == (2, "")
+    assert err.startswith("cloudevents-wsgi")
+    assert ": error: " in err and message in err
+    assert err.count("\n") == 1
+
+
+APPS = {
+    "missing_dep.py": "import json\nimport no_such_dependency_xyz\n",
+    "bad_syntax.py": "def handler(event, context)\n    return event\n",
+    "raises_on_import.py": "raise RuntimeError('settings are not configured')\n",
+    "wsgi_app.py": "def application(environ, start_response):\n    return []\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["invoke", "missing_dep:handler", "sqs-batch"],
+            "missing_dep:handler: importing module 'missing_dep' failed: "
+            "ModuleNotFoundError: No module named 'no_such_dependency_xyz' (",
+            id="import-missing-dependency",
+        ),
+        pytest.param(
+            ["invoke", "bad_syntax:handler", "sqs-batch"],
+            "importing module 'bad_syntax' failed: SyntaxError: expected ':'",
+            id="import-syntax-error",
+        ),
+        pytest.param(
+            ["serve", "raises_on_import:application"],
+            "importing module 'raises_on_import' failed: RuntimeError: settings are not "
+            "configured (",
+            id="import-raises",
+        ),
+        pytest.param(
+            ["invoke", "wsgi_app:application", "sqs-batch"],
+            "wsgi_app:application is a WSGI application, not a Lambda handler: add --wsgi",
+            id="invoke-wsgi-app-without-wsgi",
+        ),
+        pytest.param(
+            ["invoke", "--wsgi", "--event-path", "events", "wsgi_app:application", "sqs-batch"],
+            "event_path must be an ASCII path starting with '/', not 'events'",
+            id="invoke-bad-event-path",
+        ),
+        pytest.param(
+            ["convert", "cloudevent.json"],
+            "cloudevent.json is already a CloudEvent (the CloudEvents JSON format): "
+            "there is nothing to convert",
+            id="convert-a-cloudevent",
+        ),
+        pytest.param(
+            ["convert", "cloudevents.json"], "is already a CloudEvent", id="convert-a-batch"
+        ),
+        pytest.param(
+            ["samples", "show", "nosuch"], "no file and no sample named 'nosuch'", id="show-unknown"
+        ),
+        pytest.param(
+            ["send", "http://127.0.0.1:9/", "--type", "t", "--data", "@missing.json"],
+            "--data: cannot read 'missing.json': No such file or directory",
+            id="send-data-missing-file",
+        ),
+    ],
+)
+def test_errors_of_what_was_asked_exit_2_with_one_line_and_no_traceback(
+    isolated: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    for name, text in APPS.items():
+        (isolated / name).write_text(text)
+    (isolated / "cloudevent.json").write_text(json.dumps({"specversion": "1.0", "id": "1"}))
+    (isolated / "cloudevents.json").write_text(json.dumps([{"specversion": "1.0", "id": "1"}]))
+    status, out, err = run(capsys, *args)
+    assert (status, out) == (2, "")
+    assert err.startswith("cloudevents-wsgi: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_an_app_failing_to_import_says_where(
+    isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (isolated / "missing_dep.py").write_text(APPS["missing_dep.py"])
+    status, _, err = run(capsys, "invoke", "missing_dep:handler", "sqs-batch")
+    assert status == 2
+    assert err.rstrip().endswith(f"({isolated / 'missing_dep.py'}:2)")
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from cloudevents_wsgi import __version__
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"cloudevents-wsgi {__version__}\n"
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_samples_show_prints_a_sample_as_json(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    status, out, err = run(capsys, "samples", "show", name)
+    assert (status, err) == (0, "")
+    assert json.loads(out) == load_sample(name)
+
+
+def test_the_cli_and_the_testing_helpers_share_one_copy() -> None:
+    from cloudevents_wsgi import cli, testing
+
+    assert cli.LocalContext is testing.LambdaContext
+    assert cli.sample_names is testing.sample_names
+    assert load_sample("sqs-batch") == testing.sample("sqs-batch")
+
+
+def stdin_cli(input: str, *args: str, cwd: Path = EXAMPLES) -> Any:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "cloudevents_wsgi", *args],
+        cwd=cwd,
+        env=dict(os.environ),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_convert_and_invoke_read_the_event_from_standard_input(tmp_path: Path) -> None:
+    event = load_sample("s3-object-created")
+    out = stdin_cli(json.dumps(event), "convert", "-")
+    assert out.returncode == 0, out.stderr
+    [converted] = json.loads(out.stdout)
+    assert converted["type"] == "com.amazonaws.s3.ObjectCreated:Put"
+    out = stdin_cli(json.dumps(event), "invoke", "--wsgi", "plain_wsgi:application", "-")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(json.loads(out.stdout)["body"])["key"] == "books/moby-dick.epub"
+    out = stdin_cli("{not json", "convert", "-")
+    assert (out.returncode, out.stderr.count("\n")) == (2, 1)
+    assert "standard input is not JSON" in out.stderr
+
+
+def test_send_reads_the_file_and_the_data_from_standard_input(receiver: Receiver) -> None:
+    event = {"specversion": "1.0", "id": "s-1", "source": "/t", "type": "t"}
+    out = stdin_cli(json.dumps(event), "send", receiver.url, "--file", "-")
+    assert out.returncode == 0, out.stderr
+    out = stdin_cli('{"n": 1}', "send", receiver.url, "--type", "t", "--id", "s-2", "--data", "@-")
+    assert out.returncode == 0, out.stderr
+    assert [(e.get_id(), e.get_data()) for e in receiver.events] == [
+        ("s-1", None),
+        ("s-2", {"n": 1}),
+    ]

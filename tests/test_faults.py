@@ -86,7 +86,7 @@ def test_app_raising_mid_batch_fails_that_event_only(caplog: pytest.LogCaptureFi
     assert json.loads(answer) == {
         "results": [
             {"id": "e-0", "status": 200},
-            {"id": "e-1", "status": 500},
+            {"id": "e-1", "status": 500, "reason": "the application raised RuntimeError"},
             {"id": "e-2", "status": 200},
         ]
     }

@@ -341,8 +341,8 @@ def test_batch_status_is_the_first_failure_and_every_event_is_still_tried() -> N
     assert statuses == ["500 Internal Server Error"]
     assert json.loads(b"".join(body))["results"] == [
         {"id": "a", "status": 200},
-        {"id": "b", "status": 500},
-        {"id": "c", "status": 409},
+        {"id": "b", "status": 500, "reason": "the application raised RuntimeError"},
+        {"id": "c", "status": 409, "reason": "the application answered 409 Conflict"},
     ]
     assert [(r.index, r.status, r.ok) for r in results] == [
         (0, 200, True),

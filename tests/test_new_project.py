@@ -281,6 +281,60 @@ def served(project: Path) -> dict[str, Any]:
     return results
 
 
+# The ready Lambda handler, configured only by environment variables, on an S3 event.
+READY_HANDLER = """
+import json
+from cloudevents_wsgi.aws_lambda import EventFailedError, handler
+from cloudevents_wsgi.testing import LambdaClient
+
+try:
+    result = LambdaClient(handler).sample("s3-object-created")
+except EventFailedError as error:
+    print(json.dumps({"error": str(error), "status": error.status}))
+else:
+    print(json.dumps({"status": result["statusCode"], "body": json.loads(result["body"])}))
+"""
+
+
+def ready_handler(project: Path, **variables: str) -> dict[str, Any]:
+    (project / "ready_handler.py").write_text(READY_HANDLER)
+    env = {"DJANGO_SETTINGS_MODULE": "mysite.settings", **variables}
+    out = run([sys.executable, "-W", "error", "ready_handler.py"], project, env=env)
+    assert out.returncode == 0, out.stderr
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def test_the_ready_handler_says_which_path_a_native_event_was_posted_to(project: Path) -> None:
+    # A new project has no /events: Django's 404 page, which stays out of the message.
+    result = ready_handler(project)
+    assert result["status"] == 404
+    message = result["error"]
+    assert message.startswith("the event failed (called POST /events; non-HTTP events go to ")
+    assert "CLOUDEVENTS_WSGI_EVENT_PATH" in message and "CLOUDEVENTS_WSGI_ROUTES" in message
+    assert message.endswith("the application answered '404 Not Found'")
+    assert "<" not in message
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        pytest.param({"CLOUDEVENTS_WSGI_EVENT_PATH": "/hooks/sync-class"}, id="event-path"),
+        pytest.param(
+            {"CLOUDEVENTS_WSGI_ROUTES": '{"com.amazonaws.s3.*": "/hooks/sync-class"}'},
+            id="routes",
+        ),
+    ],
+)
+def test_the_ready_handler_takes_its_paths_from_the_environment(
+    project: Path, variables: dict[str, str]
+) -> None:
+    result = ready_handler(project, **variables)
+    assert result["status"] == 200
+    assert result["body"]["kind"] == "sync-class"
+    assert result["body"]["mode"] == "native"
+
+
 VIEWS = ["sync", "async", "sync-class", "async-class", "async-as-view"]
 
 

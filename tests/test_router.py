@@ -147,7 +147,10 @@ def test_a_batch_calls_each_handler_once_per_event(router: EventRouter) -> None:
     )
     assert response.status_code == 404
     assert response.get_json() == {
-        "results": [{"id": "1", "status": 202}, {"id": "2", "status": 404}]
+        "results": [
+            {"id": "1", "status": 202},
+            {"id": "2", "status": 404, "reason": "the application answered 404 Not Found"},
+        ]
     }
 
 

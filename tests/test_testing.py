@@ -154,7 +154,16 @@ def test_each_content_mode_reaches_the_app_through_the_middleware() -> None:
     assert client.structured(type="b", id="2", data="hi").status == 204
     answer = client.send(batch([event(type="c", id="3"), event(type="d", id="4", subject="fail")]))
     assert answer.status == 500  # the first failure's status, as in production
-    assert answer.json() == {"results": [{"id": "3", "status": 204}, {"id": "4", "status": 500}]}
+    assert answer.json() == {
+        "results": [
+            {"id": "3", "status": 204},
+            {
+                "id": "4",
+                "status": 500,
+                "reason": "the application answered 500 Internal Server Error",
+            },
+        ]
+    }
     assert [(s["type"], s["mode"], s["data"]) for s in seen] == [
         ("a", "binary", {"n": 1}),
         ("b", "structured", "hi"),
@@ -387,7 +396,16 @@ def test_django_client_subclass_gives_the_middleware_its_options(
 def test_django_client_batch_calls_the_view_once_per_event(django_results: dict[str, Any]) -> None:
     assert django_results["batch"] == [
         503,
-        {"results": [{"id": "2", "status": 200}, {"id": "3", "status": 503}]},
+        {
+            "results": [
+                {"id": "2", "status": 200},
+                {
+                    "id": "3",
+                    "status": 503,
+                    "reason": "the application answered 503 Service Unavailable",
+                },
+            ]
+        },
     ]
     assert django_results["calls"] == ["1", "2", "3", "5"]  # "5": the structured client
 

@@ -2,7 +2,9 @@
 
 Point the function's handler at ``cloudevents_wsgi.aws_lambda.handler`` and set
 ``CLOUDEVENTS_WSGI_APP=mysite.wsgi:application`` (or only
-``DJANGO_SETTINGS_MODULE`` for a Django project), or build one in code::
+``DJANGO_SETTINGS_MODULE`` for a Django project), and if need be
+``CLOUDEVENTS_WSGI_EVENT_PATH`` and ``CLOUDEVENTS_WSGI_ROUTES``
+(:func:`environment_options`), or build one in code::
 
     from cloudevents_wsgi.aws_lambda import make_lambda_handler
     handler = make_lambda_handler(application, routes={"com.amazonaws.s3.*": "/hooks/s3"})
@@ -83,11 +85,13 @@ Content-Encoding. REST APIs pass such a body on decoded only when the API's
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from .. import _loading
+from .._options import check_path, check_routes
 from ..errors import ConfigurationError
 from ..middleware import CloudEventsMiddleware
 from . import (
@@ -131,6 +135,7 @@ __all__ = [
     "ResponseTooLargeError",
     "Trigger",
     "batch_item_failures",
+    "environment_options",
     "handler",
     "http_event_kind",
     "load_app",
@@ -140,6 +145,8 @@ __all__ = [
 APP_VARIABLE: Final = "CLOUDEVENTS_WSGI_APP"
 #: Milliseconds: the ``deadline_margin_ms`` of a handler built without one.
 DEADLINE_VARIABLE: Final = "CLOUDEVENTS_WSGI_DEADLINE_MARGIN_MS"
+EVENT_PATH_VARIABLE: Final = "CLOUDEVENTS_WSGI_EVENT_PATH"
+ROUTES_VARIABLE: Final = "CLOUDEVENTS_WSGI_ROUTES"
 
 # The kinds of HTTP event (the names of the sample folders in the test suite).
 REST_API: Final = http_apigw_rest.KIND
@@ -300,9 +307,11 @@ class LazyHandler:
     """A handler that loads its app from the environment variables on first use.
 
     :data:`handler` is one: the app is imported once per Lambda execution
-    environment, on the first invocation, then reused. A configuration that
-    cannot be loaded raises :class:`~cloudevents_wsgi.ConfigurationError` on
-    each invocation (Lambda reports it) until it is fixed.
+    environment, on the first invocation, then reused, with the options of
+    :func:`environment_options` (``options`` given here take precedence). A
+    configuration that cannot be loaded raises
+    :class:`~cloudevents_wsgi.ConfigurationError` on each invocation (Lambda
+    reports it) until it is fixed.
     """
 
     def __init__(self, **options: Any) -> None:
@@ -311,8 +320,40 @@ class LazyHandler:
 
     def __call__(self, event: Any, context: Any) -> Any:
         if self._handler is None:
-            self._handler = make_lambda_handler(load_app(), **self.options)
+            options = {**environment_options(), **self.options}
+            self._handler = make_lambda_handler(load_app(), **options)
         return self._handler(event, context)
+
+
+def environment_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The :func:`make_lambda_handler` options set by environment variables
+    (``os.environ`` by default); those not set are left out:
+
+    ``CLOUDEVENTS_WSGI_EVENT_PATH``
+        ``event_path``, e.g. ``/hooks/events``.
+    ``CLOUDEVENTS_WSGI_ROUTES``
+        ``routes``, as a JSON object of CloudEvent type glob patterns to
+        paths, e.g. ``{"com.amazonaws.s3.*": "/hooks/s3"}``.
+
+    Raises :class:`~cloudevents_wsgi.ConfigurationError` naming the variable.
+    """
+    environ = os.environ if environ is None else environ
+    options: dict[str, Any] = {}
+    event_path = environ.get(EVENT_PATH_VARIABLE, "").strip()
+    if event_path:
+        options["event_path"] = check_path(EVENT_PATH_VARIABLE, event_path)
+    routes_text = environ.get(ROUTES_VARIABLE, "").strip()
+    if routes_text:
+        try:
+            routes = json.loads(routes_text)
+        except ValueError as error:
+            raise ConfigurationError(
+                f"{ROUTES_VARIABLE} must be a JSON object of CloudEvent type glob patterns "
+                f'to paths (e.g. {{"com.amazonaws.s3.*": "/hooks/s3"}}), but it is not JSON: '
+                f"{error}"
+            ) from None
+        options["routes"] = dict(check_routes(ROUTES_VARIABLE, routes))
+    return options
 
 
 _LOAD_MESSAGES: Final = {

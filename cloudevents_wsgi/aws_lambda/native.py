@@ -23,10 +23,12 @@ import json
 import logging
 import sys
 from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
 from .._wsgi import Response, run
 from ..delivery import EventResult, LambdaDelivery
+from ..diagnostics import log_failed_record
 from ..environ import LAMBDA_DELIVERY
 from ..errors import log_safe
 from . import batch, http, invocation
@@ -80,9 +82,12 @@ def handle(
                 f"app answer POST {options.event_path}?)"
             )
         elif failed and len(results) > 1:
-            summary = f"{len(failed)} of the {len(results)} events made from this event failed"
+            summary = (
+                f"{len(failed)} of the {len(results)} events made from this event failed "
+                f"({_paths(failed, options)})"
+            )
         else:
-            summary = "the event failed"
+            summary = f"the event failed ({_paths(failed or results, options)})"
         raise EventFailedError(
             f"{summary}; {_answered(response, results, answer_body)}",
             status=response.code,
@@ -146,6 +151,7 @@ def handle_batch(
     failures = batch.failed_records(event, results, adapter)
     if not failures:
         return {"batchItemFailures": []}
+    _log_failures(records, failures, results, adapter)
     report = batch.item_identifiers(event, failures, adapter)
     every = len(failures) == len(records)
     if every and adapter.event_source != "aws:sqs":
@@ -259,6 +265,66 @@ def _content_type(event: Any) -> str:
     return "application/json"
 
 
+def _paths(results: Sequence[EventResult], options: Options) -> str:
+    """Which path the events of ``results`` were POSTed to, and how to change it."""
+    paths: list[str] = []
+    for result in results:
+        path = _path_of(result, options)
+        if path not in paths:
+            paths.append(path)
+    called = ", ".join(f"POST {path}" for path in paths) or f"POST {options.event_path}"
+    return (
+        f"called {called}; non-HTTP events go to event_path "
+        "(CLOUDEVENTS_WSGI_EVENT_PATH for the ready handler) unless routes "
+        "(CLOUDEVENTS_WSGI_ROUTES, a JSON object of type patterns to paths) "
+        "send their type elsewhere"
+    )
+
+
+def _path_of(result: EventResult, options: Options) -> str:
+    if result.event is not None:
+        event_type = result.event.get_type()
+        for pattern, path in options.routes:
+            if fnmatchcase(event_type, pattern):
+                return path
+    return options.event_path
+
+
+def _log_failures(
+    records: list[Any], failures: list[int], results: Sequence[EventResult], adapter: Any
+) -> None:
+    """One line per failed record (:mod:`cloudevents_wsgi.diagnostics`)."""
+    by_record: dict[str | None, list[EventResult]] = {}
+    for result in results:
+        by_record.setdefault(result.record_id, []).append(result)
+    any_failed = any(not result.ok for result in results)
+    for index in failures:
+        record_id = adapter.record_id(records[index])
+        own = by_record.get(record_id, [])
+        failed = next((result for result in own if not result.ok), None)
+        if failed is not None:
+            log_failed_record(record_id, adapter.event_source, failed)
+        elif own:
+            log_failed_record(
+                record_id,
+                adapter.event_source,
+                own[0],
+                "accepted, but reported with an earlier failed message of its group, "
+                "so that the group is retried in order",
+            )
+        elif any_failed:
+            log_failed_record(
+                record_id,
+                adapter.event_source,
+                None,
+                "not handed to the application: it waits behind an earlier failed record",
+            )
+        else:
+            log_failed_record(
+                record_id, adapter.event_source, None, "no event of it reached the application"
+            )
+
+
 def _answered(response: Response, results: Sequence[EventResult], body: bytes) -> str:
     refused = [result.reason for result in results if result.reason is not None]
     # The field and the reason of the first refused record (never its data),
@@ -281,8 +347,9 @@ def _detail(body: bytes) -> str:
         # The field and the reason, not the quoted value: this message goes to
         # CloudWatch, and logs never carry event data.
         return f": {problem.get('field')}: {problem['reason']}"
-    text = body[:300].decode("utf-8", "replace")
-    return ": " + text + ("..." if len(body) > 300 else "")
+    # Never the app's own page (a 404 HTML page, a body quoting the event):
+    # it stays in EventFailedError.body.
+    return ""
 
 
 def _first_exception(results: Sequence[EventResult]) -> BaseException | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Final
+from typing import Final
 
+from .._options import check_flag, check_path, check_routes
 from ..errors import ConfigurationError
 
 __all__ = ["DEFAULT_DEADLINE_MARGIN_MS", "DEFAULT_TEXT_TYPES", "Options"]
@@ -63,9 +64,9 @@ class Options:
         websocket_path: str = "/websocket",
         authorizer_path: str | None = None,
     ) -> None:
-        _check_path("websocket_path", websocket_path)
+        check_path("websocket_path", websocket_path)
         if authorizer_path is not None:
-            _check_path("authorizer_path", authorizer_path)
+            check_path("authorizer_path", authorizer_path)
         if (
             isinstance(deadline_margin_ms, bool)
             or not isinstance(deadline_margin_ms, (int, float))
@@ -75,20 +76,9 @@ class Options:
                 "deadline_margin_ms must be a number of milliseconds >= 0, "
                 f"not {deadline_margin_ms!r}"
             )
-        _check_path("event_path", event_path)
-        route_list: list[tuple[str, str]] = []
-        if routes is not None:
-            if not isinstance(routes, Mapping):
-                raise ConfigurationError(
-                    f"routes must be a mapping of patterns to paths, not {routes!r}"
-                )
-            for pattern, path in routes.items():
-                if not isinstance(pattern, str) or not pattern:
-                    raise ConfigurationError(
-                        f"routes: a pattern must be a non-empty string, not {pattern!r}"
-                    )
-                _check_path(f"routes[{pattern!r}]", path)
-                route_list.append((pattern, path))
+        check_path("event_path", event_path)
+        route_list = check_routes("routes", routes)
+        check_flag("report_batch_item_failures", report_batch_item_failures)
         if isinstance(text_types, str) or not all(isinstance(t, str) and t for t in text_types):
             raise ConfigurationError(
                 f"text_types must be a collection of strings, not {text_types!r}"
@@ -97,17 +87,10 @@ class Options:
             raise ConfigurationError(f"server_name must be a non-empty string, not {server_name!r}")
         text_re = re.compile("|".join(fnmatch.translate(t.lower()) for t in text_types) or "(?!)")
         self.event_path = event_path
-        self.routes: tuple[tuple[str, str], ...] = tuple(route_list)
+        self.routes: tuple[tuple[str, str], ...] = route_list
         self.is_text_type: Callable[[str], object] = text_re.match
         self.server_name = server_name
         self.report_batch_item_failures = bool(report_batch_item_failures)
         self.deadline_margin_ms = deadline_margin_ms
         self.websocket_path = websocket_path
         self.authorizer_path = authorizer_path
-
-
-def _check_path(name: str, path: Any) -> None:
-    if not isinstance(path, str) or not path.startswith("/") or not path.isascii():
-        raise ConfigurationError(f"{name} must be an ASCII path starting with '/', not {path!r}")
-    if "?" in path or "#" in path:
-        raise ConfigurationError(f"{name} must be a path without query or fragment, not {path!r}")

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+from ..diagnostics import log_refusal
 from ..environ import CLOUDEVENT
 from ..errors import ConfigurationError, InvalidEventError
 from ..event import CloudEvent
@@ -123,16 +124,21 @@ def _require(environ: Any, patterns: tuple[str, ...] | None, model: Any) -> Clou
     """The request's event, of one of ``patterns``, its data validated into
     ``model`` (left at ``environ[DATA]``); raises :class:`InvalidEventError`."""
     event = cloudevent_of(environ)
-    if event is None:
-        raise InvalidEventError("cloudevent", no_event_reason(environ))
-    if patterns is not None and not any(fnmatchcase(event.get_type(), p) for p in patterns):
-        raise InvalidEventError(
-            "type",
-            f"is not an event type this endpoint accepts ({', '.join(patterns)})",
-            event.get_type(),
-        )
-    if model is not None:
-        from ..typed import DATA, validate_data
+    try:
+        if event is None:
+            raise InvalidEventError("cloudevent", no_event_reason(environ))
+        if patterns is not None and not any(fnmatchcase(event.get_type(), p) for p in patterns):
+            raise InvalidEventError(
+                "type",
+                f"is not an event type this endpoint accepts ({', '.join(patterns)})",
+                event.get_type(),
+            )
+        if model is not None:
+            from ..typed import DATA, validate_data
 
-        environ[DATA] = validate_data(event, model)
+            environ[DATA] = validate_data(event, model)
+    except InvalidEventError as error:
+        # The event passed the middleware's checks: its id is safe to log.
+        log_refusal(error, environ, event_id=None if event is None else event.get_id())
+        raise
     return event
