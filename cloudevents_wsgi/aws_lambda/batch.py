@@ -36,6 +36,9 @@ __all__ = ["batch_adapter", "batch_item_failures", "failed_records", "gate", "it
 
 # The queue of the three: records are independent (a stream stops at a failure).
 _QUEUE: Final = "aws:sqs"
+# The eventSource of each of _adapters(), looked at before they are imported:
+# the first S3 event imports no batch adapter.
+_BATCH_SOURCES: Final = frozenset((_QUEUE, "aws:kinesis", "aws:dynamodb"))
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +59,9 @@ def batch_adapter(event: Any) -> BatchAdapter | None:
     if not isinstance(records, list) or not records or not isinstance(records[0], dict):
         return None
     source = records[0].get("eventSource")
-    adapter = _adapters().get(source) if isinstance(source, str) else None
+    adapter = (
+        _adapters().get(source) if isinstance(source, str) and source in _BATCH_SOURCES else None
+    )
     if adapter is None:
         return None  # the usual non-batch event (S3...): one look, no loop
     sources: set[Any] = set()
