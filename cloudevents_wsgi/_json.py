@@ -20,6 +20,7 @@ __all__ = [
     "check_depth",
     "decode_text",
     "encode_decoded",
+    "encode_native",
     "json_depth_over",
     "load_json",
     "parse_json",
@@ -59,8 +60,9 @@ def parse_json(
     writes the value back as JSON.
 
     Otherwise the standard library parses first (the C parser stops absurd
-    nesting with RecursionError). Either way this then checks the depth of the valid text in a few passes at C speed,
-    and only when it holds more than ``max_depth`` brackets at all.
+    nesting with RecursionError). Either way this then checks the depth of
+    the valid text in a few passes at C speed, and only when it holds more
+    than ``max_depth`` brackets at all.
     Raises :class:`InvalidEventError` naming ``field``.
     """
     accelerator = _ACCELERATOR or _accelerator()
@@ -84,6 +86,23 @@ def encode_decoded(value: Any) -> bytes:
     """
     accelerator = _ACCELERATOR or _accelerator()
     return accelerator[1](value)  # type: ignore[no-any-return]
+
+
+def encode_native(value: Any) -> bytes | None:
+    """``value``, made of JSON's own types only (dict with str keys, list,
+    str, int, float, bool, None: what ``json.loads`` returns), as compact
+    UTF-8 JSON by msgspec; ``None`` without msgspec, or where the standard
+    encoder must give the verdict: a non-finite number (msgspec writes
+    ``null`` for it, so any ``null`` in the output sends it there) or a lone
+    surrogate (msgspec refuses it)."""
+    accelerator = _ACCELERATOR or _accelerator()
+    if accelerator is _NONE:
+        return None
+    try:
+        text: bytes = accelerator[1](value)
+    except (TypeError, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+        return None
+    return None if b"null" in text else text
 
 
 def _accelerator() -> tuple[Any, ...]:

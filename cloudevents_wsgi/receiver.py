@@ -206,9 +206,7 @@ def parse_binary(
         attributes["datacontenttype"] = content_type
         if body:
             if spec.is_json(essence):
-                data, decoded = parse_json(
-                    "data", body, params.get("charset", "utf-8"), max_depth
-                )
+                data, decoded = parse_json("data", body, params.get("charset", "utf-8"), max_depth)
                 if decoded:
                     data_json = body  # msgspec read it: UTF-8 JSON, no BOM, finite numbers
             else:

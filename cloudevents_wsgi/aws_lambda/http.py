@@ -163,24 +163,24 @@ def environ(
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
-    keys = _HEADER_KEYS
+    known = _HEADER_KEYS.get
     for name, value in headers:
-        key = keys.get(name)
+        key = known(name)
         if key is None:
             key = _header_key(name)
         if not key or value is None:
             continue
         if type(value) is not str:
             raise TypeError(f"header {name!r} is not a string")
-        if key not in environ:
-            environ[key] = value
-        elif key == "CONTENT_TYPE":
+        if key not in environ or key == "CONTENT_TYPE":
             environ[key] = value
         else:
             environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
     if remote_addr:
         environ["REMOTE_ADDR"] = remote_addr
-    scheme = _last_entry(environ.get("HTTP_X_FORWARDED_PROTO")).lower()
+    proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    # The usual value, as API Gateway and ALB send it, without the helpers.
+    scheme = proto if proto == "https" else _last_entry(proto).lower()
     environ["wsgi.url_scheme"] = scheme if scheme in ("http", "https") else default_scheme
     host = _last_entry(environ.get("HTTP_HOST"))
     if not host and isinstance(domain, str):
