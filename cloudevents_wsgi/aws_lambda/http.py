@@ -17,7 +17,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
@@ -282,6 +281,9 @@ def proxy_answer(
 
 def phrase(code: int) -> str:
     """The standard reason phrase of ``code``, ``""`` for a code nobody knows."""
+    # Imported here: the enum costs a cold start more than the odd phrase.
+    from http import HTTPStatus
+
     try:
         return HTTPStatus(code).phrase
     except ValueError:
