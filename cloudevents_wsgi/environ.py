@@ -195,9 +195,8 @@ def normalise_binary(
 
 
 def write_structured(environ: dict[str, Any], event: CloudEvent) -> None:
-    """Put ``event`` into ``environ`` in structured content mode (JSON format):
-    a structured request's own body when it reads back as the event."""
-    body = event._json or structured_body(event, event._data_json)
+    """Put ``event`` into ``environ`` in structured content mode (JSON format)."""
+    body = structured_body(event, event._data_json)
     _clear_event_keys(environ)
     environ["CONTENT_TYPE"] = STRUCTURED_TYPE
     environ["wsgi.input"] = io.BytesIO(body)

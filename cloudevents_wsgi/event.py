@@ -35,7 +35,7 @@ class CloudEvent:
     or ``bytes``. Invalid attributes raise :class:`InvalidEventError`.
     """
 
-    __slots__ = ("_attributes", "_data", "_data_json", "_json", "_time_text")
+    __slots__ = ("_attributes", "_data", "_data_json", "_time_text")
 
     def __init__(self, attributes: Mapping[str, Any], data: Any = None) -> None:
         checked: dict[str, Any] = {"specversion": spec.SPECVERSION}
@@ -67,7 +67,6 @@ class CloudEvent:
         self._attributes = checked
         self._data = data
         self._data_json: bytes | None = None
-        self._json: bytes | None = None
         time = attributes.get("time")
         self._time_text = time if isinstance(time, str) else None
 
@@ -85,19 +84,16 @@ class CloudEvent:
         event._attributes = attributes
         event._data = data
         event._data_json = None
-        event._json = None
         event._time_text = time_text
         return event
 
-    def _received_as(self, data_json: bytes | None, event_json: bytes | None = None) -> None:
-        """Remember the JSON the receiver read the event from, for the
-        environ writers to put back rather than encode again: ``data_json``,
-        the data as UTF-8 JSON (a binary request's JSON body, say);
-        ``event_json``, the whole event in the JSON format (a structured
-        request's body). Only JSON that reads back as this very event: the
-        receiver's, decoded by msgspec (see ``_json.parse_json``)."""
+    def _received_as(self, data_json: bytes | None) -> None:
+        """Remember ``data_json``, the data as the UTF-8 JSON the receiver
+        read (a binary request's JSON body) or msgspec wrote right after it
+        decoded it, for the environ writers to put back rather than encode
+        again. Only JSON that reads back as this very data (see
+        ``_json.parse_json``)."""
         self._data_json = data_json
-        self._json = event_json
 
     def time_text(self) -> str | None:
         """``time`` as RFC 3339 text, as it arrived when it did; None if unset."""

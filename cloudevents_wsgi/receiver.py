@@ -292,10 +292,11 @@ def parse_structured(
     obj, decoded = parse_json("body", body, max_depth=max_depth)
     event = event_from_json(obj, max_attributes)
     if decoded:
-        # msgspec read it: the body reads back as this event, and the data
-        # as msgspec writes it (no infinity, no lone surrogate to refuse).
+        # msgspec read it: the data reads back as msgspec writes it (no
+        # infinity, no lone surrogate to refuse).
         data = obj.get("data")
-        event._received_as(None if data is None else encode_decoded(data), body)
+        if data is not None:
+            event._received_as(encode_decoded(data))
     return event
 
 
