@@ -134,7 +134,9 @@ def _load(port: int, seconds: float, clients: int) -> tuple[int, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=48, help="measured; each variant gets half")
+    parser.add_argument(
+        "--seconds", type=float, default=48, help="measured; each variant gets half"
+    )
     parser.add_argument("--segments", type=int, default=8, help="alternations (even)")
     parser.add_argument("--clients", type=int, default=4, help="client threads")
     args = parser.parse_args()
