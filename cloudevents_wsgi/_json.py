@@ -8,27 +8,127 @@ them on bodies a client chose.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any, Final
 
 from .errors import InvalidEventError
 
-__all__ = ["MAX_DEPTH", "check_depth", "decode_text", "json_depth_over", "load_json"]
+__all__ = [
+    "ACCELERATOR_VARIABLE",
+    "MAX_DEPTH",
+    "check_depth",
+    "decode_text",
+    "encode_decoded",
+    "encode_native",
+    "json_depth_over",
+    "load_json",
+    "parse_json",
+]
 
 # Default for JSON nesting: DynamoDB items nest 32 levels, each two JSON levels
 # deep ({"M": {...}}), inside a few levels of envelope.
 MAX_DEPTH: Final = 128
 
 
+# Set to "stdlib" to leave msgspec unused even where it is installed.
+ACCELERATOR_VARIABLE: Final = "CLOUDEVENTS_WSGI_JSON"
+
+
 def load_json(field: str, body: bytes, charset: str = "utf-8", max_depth: int = MAX_DEPTH) -> Any:
     """Strict JSON (RFC 8259): a leading BOM ignored, no NaN or Infinity,
     arrays and objects nested at most ``max_depth`` deep.
 
-    Parses first (the C parser stops absurd nesting with RecursionError),
-    then checks the depth of the valid text in a few passes at C speed,
-    and only when it holds more than ``max_depth`` brackets at all.
+    :func:`parse_json`'s value.
+    """
+    return parse_json(field, body, charset, max_depth)[0]
+
+
+def parse_json(
+    field: str, body: bytes, charset: str = "utf-8", max_depth: int = MAX_DEPTH
+) -> tuple[Any, bool]:
+    """:func:`load_json`'s value, and whether msgspec decoded it.
+
+    With the ``json`` extra (msgspec) installed, UTF-8 text is decoded by
+    msgspec first: it refuses what this function refuses (NaN, Infinity, a
+    BOM, control characters) and more (numbers beyond a double, lone
+    surrogate escapes), and decodes what it accepts to the same value as the
+    standard library (integers of any size, the last of duplicate keys).
+    Whatever it refuses is decoded again as below, which gives the verdict
+    and the message. When it decoded the text (``True``), every string of the
+    value is valid UTF-8 and every number finite: :func:`encode_decoded`
+    writes the value back as JSON.
+
+    Otherwise the standard library parses first (the C parser stops absurd
+    nesting with RecursionError). Either way this then checks the depth of
+    the valid text in a few passes at C speed, and only when it holds more
+    than ``max_depth`` brackets at all.
     Raises :class:`InvalidEventError` naming ``field``.
     """
+    accelerator = _ACCELERATOR or _accelerator()
+    if accelerator is not _NONE and (charset == "utf-8" or charset.lower() in ("utf-8", "utf8")):
+        decode, _, failure = accelerator
+        try:
+            value = decode(body)
+        except failure:
+            pass  # the standard library below gives the verdict and the message
+        else:
+            check_depth(field, body, max_depth)
+            return value, True
+    return _load_stdlib(field, body, charset, max_depth), False
+
+
+def encode_decoded(value: Any) -> bytes:
+    """``value``, as :func:`parse_json` decoded it with msgspec, as compact UTF-8 JSON.
+
+    Only for such a value, unchanged: msgspec writes infinity as ``null``,
+    which such a value cannot hold.
+    """
+    accelerator = _ACCELERATOR or _accelerator()
+    return accelerator[1](value)  # type: ignore[no-any-return]
+
+
+def encode_native(value: Any) -> bytes | None:
+    """``value``, made of JSON's own types only (dict with str keys, list,
+    str, int, float, bool, None: what ``json.loads`` returns), as compact
+    UTF-8 JSON by msgspec; ``None`` without msgspec, or where the standard
+    encoder must give the verdict: a non-finite number (msgspec writes
+    ``null`` for it, so any ``null`` in the output sends it there) or a lone
+    surrogate (msgspec refuses it)."""
+    accelerator = _ACCELERATOR or _accelerator()
+    if accelerator is _NONE:
+        return None
+    try:
+        text: bytes = accelerator[1](value)
+    except (TypeError, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+        return None
+    return None if b"null" in text else text
+
+
+def _accelerator() -> tuple[Any, ...]:
+    """msgspec's decoder, encoder and decode error; ``_NONE`` without it."""
+    global _ACCELERATOR
+    found: tuple[Any, ...] = _NONE
+    if os.environ.get(ACCELERATOR_VARIABLE, "") != "stdlib":
+        try:
+            import msgspec
+        except ImportError:
+            pass
+        else:
+            found = (
+                msgspec.json.Decoder().decode,
+                msgspec.json.Encoder().encode,
+                (msgspec.DecodeError, RecursionError),
+            )
+    _ACCELERATOR = found
+    return found
+
+
+_NONE: Final[tuple[Any, ...]] = (None, None, None)
+_ACCELERATOR: tuple[Any, ...] | None = None
+
+
+def _load_stdlib(field: str, body: bytes, charset: str, max_depth: int) -> Any:
     text = decode_text(field, body, charset)
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._json import load_json
+from .diagnostics import LOGGED_BY_CALLER
 from .errors import InvalidEventError, log_safe
 from .receiver import content_mode
 
@@ -129,7 +130,9 @@ def _status_of(middleware: CloudEventsMiddleware, environ: WSGIEnvironment) -> s
     """Dapr's status for the middleware's (and so the app's) answer to ``environ``."""
     from .dispatch import run_event
 
-    response, _ = run_event(middleware._receive, dict(environ))
+    env = dict(environ)
+    env[LOGGED_BY_CALLER] = True  # the DROP line below is the refusal's one line
+    response, _ = run_event(middleware._receive, env)
     code, headers, chunks = response.code, response.headers, response.chunks
     status = dapr_status(code)
     if status == DROP:

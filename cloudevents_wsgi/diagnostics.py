@@ -55,6 +55,10 @@ REFUSED_LOGGER: Final = "cloudevents_wsgi.refused"
 LAMBDA_LOGGER: Final = "cloudevents_wsgi.lambda"
 
 _refused = logging.getLogger(REFUSED_LOGGER)
+
+#: Environ key: set by a caller that logs each refusal's outcome itself (Dapr's
+#: DROP line), so that a refusal is logged once.
+LOGGED_BY_CALLER: Final = "cloudevents_wsgi.refusal_logged_by_caller"
 _lambda = logging.getLogger(LAMBDA_LOGGER)
 
 # The longest field or reason written (characters): both may echo a request.
@@ -79,8 +83,8 @@ def log_refused(
     event_id: str | None = None,
 ) -> None:
     """:func:`log_refusal` for a refusal that is no exception (the router's 404)."""
-    if not _refused.isEnabledFor(logging.WARNING):
-        return
+    if environ.get(LOGGED_BY_CALLER) or not _refused.isEnabledFor(logging.WARNING):
+        return  # a caller (Dapr's answer) logs the outcome in its own line
     _refused.warning(
         "refused %s %r (%d): %r: %s%s",
         _plain(str(environ.get("REQUEST_METHOD", "?"))),

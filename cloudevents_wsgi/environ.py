@@ -178,7 +178,7 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     kept byte for byte); by default it is written from the event.
     """
     if body is None:
-        body = binary_data(event)
+        body = binary_data(event, event._data_json)
         if body is None:
             write_structured(environ, event)
             return
@@ -232,7 +232,7 @@ def normalise_binary(
 
 def write_structured(environ: dict[str, Any], event: CloudEvent) -> None:
     """Put ``event`` into ``environ`` in structured content mode (JSON format)."""
-    body = structured_body(event)
+    body = structured_body(event, event._data_json)
     _clear_event_keys(environ)
     environ["CONTENT_TYPE"] = STRUCTURED_TYPE
     environ["wsgi.input"] = io.BytesIO(body)

@@ -35,7 +35,7 @@ class CloudEvent:
     or ``bytes``. Invalid attributes raise :class:`InvalidEventError`.
     """
 
-    __slots__ = ("_attributes", "_data", "_time_text")
+    __slots__ = ("_attributes", "_data", "_data_json", "_time_text")
 
     def __init__(self, attributes: Mapping[str, Any], data: Any = None) -> None:
         checked: dict[str, Any] = {"specversion": spec.SPECVERSION}
@@ -66,6 +66,7 @@ class CloudEvent:
                 raise InvalidEventError(name, "is a required attribute and is missing")
         self._attributes = checked
         self._data = data
+        self._data_json: bytes | None = None
         time = attributes.get("time")
         self._time_text = time if isinstance(time, str) else None
 
@@ -82,8 +83,17 @@ class CloudEvent:
         event = cls.__new__(cls)
         event._attributes = attributes
         event._data = data
+        event._data_json = None
         event._time_text = time_text
         return event
+
+    def _received_as(self, data_json: bytes | None) -> None:
+        """Remember ``data_json``, the data as the UTF-8 JSON the receiver
+        read (a binary request's JSON body) or msgspec wrote right after it
+        decoded it, for the environ writers to put back rather than encode
+        again. Only JSON that reads back as this very data (see
+        ``_json.parse_json``)."""
+        self._data_json = data_json
 
     def time_text(self) -> str | None:
         """``time`` as RFC 3339 text, as it arrived when it did; None if unset."""

@@ -36,7 +36,6 @@ provider headers that only select which authentication applies.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -264,8 +263,12 @@ class Origins:
             name = self.eventgrid_secret_parameter
             values = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).get(name)
             given = values[0].encode("utf-8", "surrogateescape") if values else b""
+            # Imported here: hmac loads OpenSSL's hashes, a cold-start cost
+            # for every function that never sets a secret.
+            from hmac import compare_digest
+
             # Both halves always compared, whatever is missing: constant time.
-            same = hmac.compare_digest(given, self._eventgrid_secret)
+            same = compare_digest(given, self._eventgrid_secret)
             if not same or values is None or len(values) != 1:
                 raise OriginNotAllowedError(
                     name, "the query parameter does not hold the Event Grid endpoint secret"

@@ -18,7 +18,7 @@ from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 from . import spec
-from ._json import MAX_DEPTH, check_depth, decode_text, load_json
+from ._json import MAX_DEPTH, check_depth, decode_text, encode_decoded, load_json, parse_json
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
 from .message import Message, is_plain_header_value
@@ -191,14 +191,23 @@ def parse_binary(
                     attribute, f"is a required attribute; the ce-{attribute} header is missing"
                 )
     data: Any = None
+    data_json: bytes | None = None
     if content_type is not None:
         essence, params = spec.parse_media_type("datacontenttype", content_type)
         attributes["datacontenttype"] = content_type
         if body:
-            data = _binary_data(essence, params, body, max_depth)
+            if spec.is_json(essence):
+                data, decoded = parse_json("data", body, params.get("charset", "utf-8"), max_depth)
+                if decoded:
+                    data_json = body  # msgspec read it: UTF-8 JSON, no BOM, finite numbers
+            else:
+                data = _binary_data(essence, params, body, max_depth)
     elif body:
         data = body
-    return CloudEvent._checked(attributes, data, time_text)
+    event = CloudEvent._checked(attributes, data, time_text)
+    if data_json is not None:
+        event._received_as(data_json)
+    return event
 
 
 _NAME = re.compile(r"[a-z0-9]+").fullmatch
@@ -276,7 +285,15 @@ def parse_structured(
     JSON nested deeper than ``max_depth``, or an event with more than
     ``max_attributes`` attributes: :class:`InvalidEventError`.
     """
-    return event_from_json(load_json("body", body, max_depth=max_depth), max_attributes)
+    obj, decoded = parse_json("body", body, max_depth=max_depth)
+    event = event_from_json(obj, max_attributes)
+    if decoded:
+        # msgspec read it: the data reads back as msgspec writes it (no
+        # infinity, no lone surrogate to refuse).
+        data = obj.get("data")
+        if data is not None:
+            event._received_as(encode_decoded(data))
+    return event
 
 
 def parse_batch(
@@ -291,7 +308,7 @@ def parse_batch(
     More than ``max_batch`` events: :class:`PayloadTooLargeError`; the other
     limits as :func:`parse_structured`, for each event.
     """
-    items = load_json("body", body, max_depth=max_depth)
+    items, decoded = parse_json("body", body, max_depth=max_depth)
     if type(items) is not list:
         raise InvalidEventError("body", "a JSON batch must be a JSON array", _kind(items))
     if len(items) > max_batch:
@@ -309,7 +326,10 @@ def parse_batch(
                         f"all events of a batch share one specversion ({first!r})",
                         item.get("specversion"),
                     )
-            events.append(event_from_json(item, max_attributes))
+            event = event_from_json(item, max_attributes)
+            if decoded and type(item) is dict and item.get("data") is not None:
+                event._received_as(encode_decoded(item["data"]))
+            events.append(event)
         except InvalidEventError as error:
             raise error.within(f"[{index}].") from None
     return events

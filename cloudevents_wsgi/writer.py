@@ -159,13 +159,15 @@ def write_headers(event: CloudEvent, target: dict[str, Any], key: Callable[[str]
             target[key(name)] = encode_header_value(value)
 
 
-def binary_data(event: CloudEvent) -> bytes | None:
+def binary_data(event: CloudEvent, data_json: bytes | None = None) -> bytes | None:
     """The body of ``event`` in binary mode, or ``None`` when binary mode
     cannot carry it as it is (then write it in structured mode).
 
     The reader's rule, run backwards: JSON ``datacontenttype``: the data as
     JSON in its ``charset``; ``text/*`` or a ``charset``: a non-empty string
     in that charset; another type, or none: non-empty bytes. No data: no body.
+    ``data_json``: the data already as UTF-8 JSON, used as it is where the
+    body is UTF-8 JSON.
     """
     data = event._data
     content_type = event._attributes.get("datacontenttype")
@@ -182,6 +184,8 @@ def binary_data(event: CloudEvent) -> bytes | None:
             return b""
         if isinstance(data, (bytes, bytearray)):
             return None  # bytes under a JSON type would read back as JSON
+        if data_json is not None and (charset is None or charset.lower() in ("utf-8", "utf8")):
+            return data_json
         try:
             text = encode_json(data)
         except ValueError:
@@ -269,9 +273,16 @@ def event_to_json(event: CloudEvent) -> dict[str, Any]:
     return obj
 
 
-def structured_body(event: CloudEvent) -> bytes:
-    """The event in the JSON format, UTF-8 (``application/cloudevents+json``)."""
-    return json_bytes(event_to_json(event))
+def structured_body(event: CloudEvent, data_json: bytes | None = None) -> bytes:
+    """The event in the JSON format, UTF-8 (``application/cloudevents+json``).
+
+    ``data_json``: the data (not bytes) already as UTF-8 JSON, put in as it is.
+    """
+    obj = event_to_json(event)
+    if data_json is not None and "data" in obj:
+        del obj["data"]
+        return json_bytes(obj)[:-1] + b',"data":' + data_json + b"}"
+    return json_bytes(obj)
 
 
 def json_bytes(value: Any) -> bytes:

@@ -269,3 +269,17 @@ def test_a_binary_event_whose_data_looks_like_an_envelope_is_an_event() -> None:
     )
     assert response.json == {"status": SUCCESS}
     assert app.calls == [("outer", None)]
+
+
+def test_a_refused_event_under_dapr_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    """The DROP line is the refusal's one line: the refused logger stays quiet."""
+    with caplog.at_level(logging.WARNING, logger="cloudevents_wsgi"):
+        response = post_json(
+            CloudEventsMiddleware(Recorder(), dapr=True),
+            dapr_event(time="not-a-time"),
+            "application/cloudevents+json",
+        )
+    assert response.json == {"status": DROP}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert ": time: " in warnings[0]

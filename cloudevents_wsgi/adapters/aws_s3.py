@@ -35,6 +35,7 @@ from typing import Any, Final
 from urllib.parse import unquote_plus
 
 from .. import spec
+from .._json import encode_native
 from ..errors import InvalidEventError
 from ..event import CloudEvent
 from ..message import Message
@@ -112,7 +113,10 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
         "time": None if time is None else spec.parse_timestamp("time", time),
         "datacontenttype": _aws.JSON,
     }
-    return Converted(CloudEvent(attributes, record), record)
+    event = CloudEvent(attributes, record)
+    # The record is JSON as the Lambda runtime (or the middleware) decoded it.
+    event._received_as(encode_native(record))
+    return Converted(event, record)
 
 
 def _checked_record(record: dict[str, Any], where: str) -> Converted:

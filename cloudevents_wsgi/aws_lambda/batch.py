@@ -68,6 +68,9 @@ _KAFKA: Final = "aws:kafka"
 _KAFKA_SOURCES: Final = ("aws:kafka", "SelfManagedKafka")
 # The order key of every record of a stream batch (one shard per invocation).
 _SHARD: Final = "shard"
+# The eventSource of each of _adapters(), looked at before they are imported:
+# the first S3 event imports no batch adapter.
+_BATCH_SOURCES: Final = frozenset((_QUEUE, "aws:kinesis", "aws:dynamodb"))
 
 
 @lru_cache(maxsize=1)
@@ -97,8 +100,10 @@ def batch_adapter(event: Any) -> BatchAdapter | None:
     if not isinstance(records, list) or not records or not isinstance(records[0], dict):
         return None
     source = records[0].get("eventSource")
-    adapter = _adapters().get(source) if isinstance(source, str) else None
-    if adapter is None or adapter.event_source == _KAFKA:
+    adapter = (
+        _adapters().get(source) if isinstance(source, str) and source in _BATCH_SOURCES else None
+    )
+    if adapter is None:
         return None  # the usual non-batch event (S3...): one look, no loop
     sources: set[Any] = set()
     for record in records:

@@ -17,7 +17,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
@@ -189,12 +188,12 @@ def environ(
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
-    keys = _HEADER_KEYS
+    known = _HEADER_KEYS.get
     # Repeated headers are joined once at the end: appending to the environ's
     # string value one by one copies it each time (quadratic in the count).
     repeated: dict[str, list[str]] = {}
     for name, value in headers:
-        key = keys.get(name)
+        key = known(name)
         if key is None:
             key = _header_key(name)
         if not key or value is None:
@@ -211,7 +210,9 @@ def environ(
         environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
     if remote_addr:
         environ["REMOTE_ADDR"] = remote_addr
-    scheme = _last_entry(environ.get("HTTP_X_FORWARDED_PROTO")).lower()
+    proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    # The usual value, as API Gateway and ALB send it, without the helpers.
+    scheme = proto if proto == "https" else _last_entry(proto).lower()
     environ["wsgi.url_scheme"] = scheme if scheme in ("http", "https") else default_scheme
     host = _last_entry(environ.get("HTTP_HOST"))
     if not host and isinstance(domain, str):
@@ -312,6 +313,9 @@ def proxy_answer(
 
 def phrase(code: int) -> str:
     """The standard reason phrase of ``code``, ``""`` for a code nobody knows."""
+    # Imported here: the enum costs a cold start more than the odd phrase.
+    from http import HTTPStatus
+
     try:
         return HTTPStatus(code).phrase
     except ValueError:
