@@ -114,6 +114,22 @@ def respond(
 # -- the request -------------------------------------------------------------------
 
 
+def payload_1_context(event: Any) -> dict[str, Any] | None:
+    """The ``requestContext`` of a payload-1.0 proxy event (API Gateway REST,
+    ALB): string ``httpMethod`` and ``path``, not payload 2.0; else ``None``.
+    The callers tell REST from ALB by ``requestContext.elb``."""
+    if not isinstance(event, dict):
+        return None
+    context = event.get("requestContext")
+    if not isinstance(context, dict):
+        return None
+    if event.get("version") == "2.0" and isinstance(context.get("http"), dict):
+        return None
+    if isinstance(event.get("httpMethod"), str) and isinstance(event.get("path"), str):
+        return context
+    return None
+
+
 def body(event: LambdaEvent) -> bytes:
     """The request body: ``body``, base64-decoded when ``isBase64Encoded``."""
     text = event.get("body")

@@ -26,14 +26,8 @@ logger = logging.getLogger("cloudevents_wsgi.aws_lambda")
 
 def infer(event: Any) -> bool:
     """``requestContext.elb`` is an object, ``httpMethod`` and ``path`` strings."""
-    if not isinstance(event, dict):
-        return False
-    context = event.get("requestContext")
-    if not isinstance(context, dict) or not isinstance(context.get("elb"), dict):
-        return False
-    if event.get("version") == "2.0" and isinstance(context.get("http"), dict):
-        return False
-    return isinstance(event.get("httpMethod"), str) and isinstance(event.get("path"), str)
+    context = http.payload_1_context(event)
+    return context is not None and isinstance(context.get("elb"), dict)
 
 
 def handle(

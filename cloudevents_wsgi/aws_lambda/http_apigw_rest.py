@@ -24,14 +24,8 @@ KIND: Final = "apigw-rest-v1"
 def infer(event: Any) -> bool:
     """A ``requestContext`` without ``elb``, string ``httpMethod`` and ``path``,
     and not payload 2.0."""
-    if not isinstance(event, dict):
-        return False
-    context = event.get("requestContext")
-    if not isinstance(context, dict) or isinstance(context.get("elb"), dict):
-        return False
-    if event.get("version") == "2.0" and isinstance(context.get("http"), dict):
-        return False
-    return isinstance(event.get("httpMethod"), str) and isinstance(event.get("path"), str)
+    context = http.payload_1_context(event)
+    return context is not None and not isinstance(context.get("elb"), dict)
 
 
 def handle(
