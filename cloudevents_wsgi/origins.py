@@ -102,6 +102,7 @@ class Origins:
     ) -> None:
         if not isinstance(native_over_http, bool) and (
             isinstance(native_over_http, str)
+            or not isinstance(native_over_http, Collection)
             or not all(isinstance(n, str) for n in native_over_http)
         ):
             raise ConfigurationError(
