@@ -110,12 +110,27 @@ class LambdaDelivery:
     ``on_failure``
         called with each failed :class:`EventResult` as it is reported, so
         that ``admit`` can hold back what must wait behind it.
+    ``fallback``
+        ``payload -> CloudEvent``, called by the middleware when no adapter
+        recognises the payload: that event is delivered in its place (the
+        shim's ``com.amazonaws.lambda.invocation``), and ``fell_back`` is then
+        true. Without it, such a payload is refused (415). Recognising the
+        payload is left to the middleware, so that it is done once.
     ``results``
         filled by the middleware through :meth:`report`, in the order the
         events were handled.
     """
 
-    __slots__ = ("_admit", "_on_failure", "has_payload", "payload", "results", "routes")
+    __slots__ = (
+        "_admit",
+        "_on_failure",
+        "fallback",
+        "fell_back",
+        "has_payload",
+        "payload",
+        "results",
+        "routes",
+    )
 
     def __init__(
         self,
@@ -124,6 +139,7 @@ class LambdaDelivery:
         routes: Iterable[tuple[str, str]] = (),
         admit: Callable[[str | None], bool] | None = None,
         on_failure: Callable[[EventResult], object] | None = None,
+        fallback: Callable[[Any], CloudEvent] | None = None,
     ) -> None:
         #: Whether the payload was handed over (else it is in the request body).
         self.has_payload = payload is not _UNSET
@@ -134,6 +150,9 @@ class LambdaDelivery:
         )
         self._admit = admit
         self._on_failure = on_failure
+        self.fallback = fallback
+        #: Whether the middleware delivered ``fallback(payload)`` (no adapter recognised it).
+        self.fell_back = False
         self.results: list[EventResult] = []
 
     def admit(self, record_id: str | None) -> bool:

@@ -457,6 +457,11 @@ class CloudEventsMiddleware:
                     if handshake is not None:
                         return answer(handshake, start_response)
             if adapter is None:
+                if delivery is not None and delivery.fallback is not None:
+                    # The shim's own event for a payload nothing recognises.
+                    delivery.fell_back = True
+                    fallback = Converted(delivery.fallback(payload), None)
+                    return dispatch(self, environ, start_response, [fallback], NATIVE, batch=False)
                 raise UnsupportedFormatError(
                     "body", "no adapter recognises this payload as an event it can convert"
                 )

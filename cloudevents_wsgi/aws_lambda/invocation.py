@@ -27,7 +27,9 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-__all__ = ["KIND", "TYPE", "as_cloudevent", "result"]
+from ..event import CloudEvent
+
+__all__ = ["KIND", "TYPE", "as_cloudevent", "cloudevent", "result"]
 
 KIND: Final = "invocation"
 TYPE: Final = "com.amazonaws.lambda.invocation"
@@ -46,6 +48,15 @@ def as_cloudevent(event: Any, context: Any) -> dict[str, Any]:
         "datacontenttype": "application/json",
         "data": event,
     }
+
+
+def cloudevent(event: Any, context: Any) -> CloudEvent:
+    """The invocation as a :class:`~cloudevents_wsgi.CloudEvent` (the attributes
+    of :func:`as_cloudevent`); raises
+    :class:`~cloudevents_wsgi.InvalidEventError` for an invalid one."""
+    attributes = as_cloudevent(event, context)
+    del attributes["specversion"], attributes["data"]
+    return CloudEvent(attributes, event)
 
 
 def result(body: bytes, content_type: str | None) -> Any:

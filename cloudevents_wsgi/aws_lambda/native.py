@@ -24,6 +24,7 @@ import logging
 import sys
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from .._wsgi import Response, run
@@ -68,10 +69,16 @@ def handle(
     adapter = batch.batch_adapter(event)
     if adapter is not None:
         return handle_batch(app, options, event, context, adapter, environ=environ)
-    unknown = _content_type(event) == "application/json" and _recognised(event) is None
-    payload = invocation.as_cloudevent(event, context) if unknown else event
-    delivery = LambdaDelivery(payload, routes=options.routes)
+    # A plain JSON payload no adapter recognises becomes the invocation's
+    # CloudEvent: the middleware says so (fell_back), recognising it once.
+    fallback = (
+        partial(invocation.cloudevent, context=context)
+        if _content_type(event) == "application/json"
+        else None
+    )
+    delivery = LambdaDelivery(event, routes=options.routes, fallback=fallback)
     response = post(app, options, delivery, context, environ)
+    unknown = delivery.fell_back
     results = delivery.results
     answer_body = response.body
     failed = [r for r in results if not r.ok]
@@ -243,14 +250,6 @@ def post_environ(
         http.AWS_EVENT: event,
         http.AWS_CONTEXT: context,
     }
-
-
-def _recognised(event: Any) -> Any:
-    """The built-in adapter that recognises ``event``, or ``None``."""
-    from ..detect import find_adapter
-    from ..message import Message
-
-    return find_adapter(event, Message())
 
 
 def _content_type(event: Any) -> str:
