@@ -105,15 +105,30 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
         or event_name.startswith(CONFIGURATION_PREFIX)
     ):
         raise TypeError
+    event_type = TYPE_PREFIX + event_name
+    event_id = f"{request_id}.{host_id}"
+    subject = unquote_plus(key, errors="strict") if "%" in key or "+" in key else key
     attributes = {
-        "type": TYPE_PREFIX + event_name,
-        "source": _aws.source_reference(f"{EVENT_SOURCE}.{region}.{bucket_name}"),
-        "id": f"{request_id}.{host_id}",
-        "subject": unquote_plus(key, errors="strict") if "%" in key or "+" in key else key,
-        "time": None if time is None else spec.parse_timestamp("time", time),
-        "datacontenttype": _aws.JSON,
+        "specversion": spec.SPECVERSION,
+        "type": event_type,
+        "source": spec.check_uri_reference(
+            "source", _aws.source_reference(f"{EVENT_SOURCE}.{region}.{bucket_name}")
+        ),
+        "id": event_id,
+        "subject": subject,
     }
-    event = CloudEvent(attributes, record)
+    if time is not None:
+        attributes["time"] = spec.parse_timestamp("time", time)  # aware, or it raises
+    attributes["datacontenttype"] = _aws.JSON
+    strings = event_type + event_id + subject
+    if subject and strings.isascii() and strings.isprintable():
+        # Each attribute checked once, here: non-empty printable ASCII is what
+        # spec.check_non_empty accepts at once (type, id, subject), the source
+        # was checked above and datacontenttype is a constant.
+        event = CloudEvent._checked(attributes, record)
+    else:
+        del attributes["specversion"]
+        event = CloudEvent(attributes, record)  # the constructor says what is wrong
     # The record is JSON as the Lambda runtime (or the middleware) decoded it.
     event._received_as(encode_native(record))
     return Converted(event, record)
