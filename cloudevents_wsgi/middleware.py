@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from . import environ as keys
 from ._body import read_event_body, read_or_pass
 from ._json import load_json
+from ._wsgi import Response, run
+from .delivery import LambdaDelivery
 from ._options import check_flag, check_native_names, check_routes
 from .adapters.base import Adapter, BatchAdapter, Converted
 from .detect import find_adapter
@@ -360,6 +362,25 @@ class CloudEventsMiddleware:
             log_refusal(error, environ)
             return problem(error, start_response)
         return self.app(env, start_response)
+
+    def deliver(self, environ: WSGIEnvironment) -> Response:
+        """The whole answer (:class:`~cloudevents_wsgi._wsgi.Response`) to a
+        request the Lambda shim made from a native event: ``environ`` holds a
+        :class:`~cloudevents_wsgi.delivery.LambdaDelivery` with the payload,
+        and a JSON ``CONTENT_TYPE``. The same as calling the middleware and
+        collecting its answer, less the WSGI round trip and the checks that
+        tell a CloudEvents request from others (the shim knows which it made).
+        Raises what the app raised, as :func:`~cloudevents_wsgi._wsgi.run` does.
+        """
+        delivery = environ.get(keys.LAMBDA_DELIVERY)
+        if not isinstance(delivery, LambdaDelivery) or not delivery.has_payload:
+            raise TypeError("deliver() takes the environ of a LambdaDelivery with a payload")
+        return run(self._from_lambda, environ)
+
+    def _from_lambda(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        return self._native(environ, start_response, "lambda")
 
     @property
     def max_headers(self) -> int:

@@ -149,8 +149,16 @@ def write_headers(event: CloudEvent, target: dict[str, Any], key: Callable[[str]
     for messages and environs alike. ``time`` is written as it arrived when
     it was RFC 3339 text in the usual spelling (nanoseconds kept)."""
     for name, value in event._attributes.items():
-        if type(value) is str and is_plain_header_value(value):
-            # encode_header_value's usual case, without the call
+        if (
+            type(value) is str
+            and value.isascii()
+            and value.isprintable()
+            and " " not in value
+            and '"' not in value
+            and "%" not in value
+        ):
+            # encode_header_value's usual case (is_plain_header_value), inline:
+            # a call per attribute was a tenth of this writer's time
             if name != "datacontenttype":
                 target[key(name)] = value
         elif name == "time":

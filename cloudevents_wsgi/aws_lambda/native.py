@@ -32,6 +32,7 @@ from ..delivery import EventResult, LambdaDelivery
 from ..diagnostics import log_failed_record
 from ..environ import LAMBDA_DELIVERY
 from ..errors import log_safe
+from ..middleware import CloudEventsMiddleware
 from . import batch, http, invocation
 from .errors import BatchFailedError, EventFailedError
 from .options import Options
@@ -219,6 +220,8 @@ def post(
     environ[LAMBDA_DELIVERY] = delivery
     if extra:
         environ.update(extra)
+    if not body and isinstance(app, CloudEventsMiddleware):
+        return app.deliver(environ)  # the shim's own middleware: no WSGI round trip
     return run(app, environ)
 
 
