@@ -125,7 +125,7 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
         # Each attribute checked once, here: non-empty printable ASCII is what
         # spec.check_non_empty accepts at once (type, id, subject), the source
         # was checked above and datacontenttype is a constant.
-        event = CloudEvent._checked(attributes, record, time)  # time written as it came
+        event = CloudEvent._checked(attributes, record)
     else:
         del attributes["specversion"]
         event = CloudEvent(attributes, record)  # the constructor says what is wrong
