@@ -103,7 +103,7 @@ def respond(
     answer = write(event, response, options)
     # JSON escapes make at most 6 bytes of 1 ("\u0001"): a body under 1 MB
     # cannot be over the limit, so only bigger ones are measured, once.
-    if sum(len(chunk) for chunk in response.chunks) > RESPONSE_LIMIT // 6:
+    if sum(map(len, response.chunks)) > RESPONSE_LIMIT // 6:
         size = len(json.dumps(answer, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         if size > RESPONSE_LIMIT:
             logger.error("the answer to a %s event is %d bytes, over 6 MB", kind, size)
@@ -191,8 +191,8 @@ def environ(
     """A PEP 3333 environ; ``path`` and ``script_name`` still percent-encoded."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method.upper(),
-        "SCRIPT_NAME": _wsgi_path(script_name),
-        "PATH_INFO": _wsgi_path(path),
+        "SCRIPT_NAME": _wsgi_path(script_name) if script_name else "",
+        "PATH_INFO": path if "%" not in path and path.isascii() else _wsgi_path(path),
         "QUERY_STRING": query,
         "CONTENT_LENGTH": str(len(body)),
         "SERVER_PROTOCOL": protocol if isinstance(protocol, str) and protocol else "HTTP/1.1",
@@ -230,13 +230,20 @@ def environ(
     # The usual value, as API Gateway and ALB send it, without the helpers.
     scheme = proto if proto == "https" else _last_entry(proto).lower()
     environ["wsgi.url_scheme"] = scheme if scheme in ("http", "https") else default_scheme
-    host = _last_entry(environ.get("HTTP_HOST"))
-    if not host and isinstance(domain, str):
-        host = domain
-    environ["SERVER_NAME"] = _host_name(host) or "localhost"
-    port = _last_entry(environ.get("HTTP_X_FORWARDED_PORT"))
-    if not port.isdigit():
-        port = "443" if environ["wsgi.url_scheme"] == "https" else "80"
+    host = environ.get("HTTP_HOST")
+    # The usual value, a bare host name, without the helpers below.
+    name = host.strip() if host and ":" not in host and "," not in host else ""
+    if not name or "[" in name:
+        host = _last_entry(host)
+        if not host and isinstance(domain, str):
+            host = domain
+        name = _host_name(host) or "localhost"
+    environ["SERVER_NAME"] = name
+    port = environ.get("HTTP_X_FORWARDED_PORT")
+    if port is None or not port.isdigit():
+        port = _last_entry(port)
+        if not port.isdigit():
+            port = "443" if environ["wsgi.url_scheme"] == "https" else "80"
     environ["SERVER_PORT"] = port
     return environ
 
