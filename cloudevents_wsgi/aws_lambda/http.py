@@ -297,9 +297,10 @@ def _host_name(host: str) -> str:
 def encode_body(response: Response, options: Options) -> tuple[str, bool]:
     """The body as Lambda carries it, and whether that is base64: text for the
     ``text_types`` without Content-Encoding, base64 for everything else."""
-    data = response.body
-    if not data:
+    chunks = response.chunks  # never empty ones (_wsgi.run drops them)
+    if not chunks:
         return "", False
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     content_type = response.header("content-type") or ""
     encoding = (response.header("content-encoding") or "").strip().lower()
     essence = content_type.split(";", 1)[0].strip().lower()
@@ -319,6 +320,15 @@ def grouped(headers: list[tuple[str, str]]) -> dict[str, list[str]]:
         name = spelling.setdefault(name.lower(), name)
         result.setdefault(name, []).append(value)
     return result
+
+
+def joined(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """Header values joined with ``,`` by name, names compared without case
+    (first spelling kept)."""
+    if len(headers) == 1:
+        name, value = headers[0]
+        return {name: value}
+    return {name: ",".join(values) for name, values in grouped(headers).items()}
 
 
 def proxy_answer(

@@ -72,18 +72,19 @@ def handle(
         return handle_batch(app, options, event, context, adapter, environ=environ)
     # A plain JSON payload no adapter recognises becomes the invocation's
     # CloudEvent: the middleware says so (fell_back), recognising it once.
+    content_type = _content_type(event)
     fallback = (
         partial(invocation.cloudevent, context=context)
-        if _content_type(event) == "application/json"
+        if content_type == "application/json"
         else None
     )
     delivery = LambdaDelivery(event, routes=options.routes, fallback=fallback)
-    response = post(app, options, delivery, context, environ)
-    unknown = delivery.fell_back
+    response = post(app, options, delivery, context, environ, content_type)
     results = delivery.results
-    answer_body = response.body
-    failed = [r for r in results if not r.ok]
-    if not response.ok or failed:
+    code = response.code
+    failed = [r for r in results if r.exc_info is not None or not 200 <= r.status < 300]
+    if failed or not 200 <= code < 300:
+        answer_body = response.body
         if response.code in (404, 405, 415) and not results:
             summary = (
                 "nothing recognised this event (is there an adapter for it, and does the "
@@ -102,15 +103,13 @@ def handle(
             body=answer_body,
             results=results,
         ) from _first_exception(results)
-    if unknown:
+    if delivery.fell_back:
         # A direct invoke, Step Functions...: the app's answer is the result.
-        return invocation.result(answer_body, response.header("content-type"))
+        return invocation.result(response.body, response.header("content-type"))
     text, is_base64 = http.encode_body(response, options)
     return {
-        "statusCode": response.code,
-        "headers": {
-            name: ",".join(values) for name, values in http.grouped(response.headers).items()
-        },
+        "statusCode": code,
+        "headers": http.joined(response.headers),
         "body": text,
         "isBase64Encoded": is_base64,
     }
@@ -201,15 +200,18 @@ def post(
     delivery: LambdaDelivery,
     context: Any,
     extra: Mapping[str, Any] | None = None,
+    content_type: str | None = None,
 ) -> Response:
     """``POST`` the delivery to the app (the middleware the shim wrapped it in).
 
     A native payload travels decoded in the delivery, so the body is empty;
     CloudEvents (structured, batch) travel as JSON in the body, read as any
-    CloudEvents request is.
+    CloudEvents request is. ``content_type``: the payload's, when the caller
+    has already told (``_content_type``).
     """
     payload = delivery.payload
-    content_type = _content_type(payload)
+    if content_type is None:
+        content_type = _content_type(payload)
     if content_type == "application/json":
         body = b""
     else:
