@@ -35,7 +35,9 @@ __all__ = [
     "each_record",
     "json_answer",
     "problem",
+    "problem_parts",
     "run_event",
+    "run_one",
     "with_layers",
 ]
 
@@ -67,12 +69,7 @@ def dispatch(
     single = items[0]
     if not batch and len(items) == 1 and isinstance(single, Converted):
         # One event (a caller records its outcome): the loop below, unrolled.
-        env = middleware._event_environ(environ, single, content_mode, adapter=adapter)
-        response, exc_info = run_event(middleware.app, env, single.record_id)
-        if delivery is not None:
-            delivery.report(EventResult(0, single.event, response.code, exc_info, single.record_id))
-        if exc_info is not None:
-            raise exc_info[1].with_traceback(exc_info[2])
+        response = run_one(middleware, environ, single, content_mode, adapter)
         start_response(response.status, response.headers)
         return response.chunks
     steps: list[tuple[Converted, dict[str, Any]] | Refused] = []
@@ -140,6 +137,27 @@ def dispatch(
         # A 4xx is always problem+json: the first failure was a refused record.
         return problem(first_refusal, start_response)
     return json_answer(first_failure or "200 OK", {"results": outcomes}, start_response)
+
+
+def run_one(
+    middleware: CloudEventsMiddleware,
+    environ: WSGIEnvironment,
+    item: Converted,
+    content_mode: str,
+    adapter: str | None = None,
+) -> Response:
+    """The app's whole answer to one event, reported to the environ's
+    :class:`LambdaDelivery` if it has one; re-raises what the app raised.
+    Raises :class:`InvalidEventError` when the event cannot be written into
+    the environ (the app is not called)."""
+    env = middleware._event_environ(environ, item, content_mode, adapter=adapter)
+    response, exc_info = run_event(middleware.app, env, item.record_id)
+    delivery: LambdaDelivery | None = environ.get(keys.LAMBDA_DELIVERY)
+    if delivery is not None:
+        delivery.report(EventResult(0, item.event, response.code, exc_info, item.record_id))
+    if exc_info is not None:
+        raise exc_info[1].with_traceback(exc_info[2])
+    return response
 
 
 def with_layers(app: WSGIApplication, idempotency: Any, tracing: Any) -> WSGIApplication:
@@ -213,3 +231,9 @@ def problem(error: InvalidEventError, start_response: StartResponse) -> Iterable
     status, headers, body = problem_response(error)
     start_response(status, headers)
     return [body]
+
+
+def problem_parts(error: InvalidEventError) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    """``Response(*problem_parts(error))``: the problem+json answer, collected."""
+    status, headers, body = problem_response(error)
+    return status, headers, [body]

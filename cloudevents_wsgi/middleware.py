@@ -33,18 +33,27 @@ import logging
 import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from . import environ as keys
 from ._body import read_event_body, read_or_pass
 from ._json import load_json
-from ._wsgi import Response, run
-from .delivery import LambdaDelivery
 from ._options import check_flag, check_native_names, check_routes
+from ._wsgi import Response, run
 from .adapters.base import Adapter, BatchAdapter, Converted
+from .delivery import LambdaDelivery
 from .detect import find_adapter
 from .diagnostics import log_refusal
-from .dispatch import Refused, dispatch, each_record, problem, with_layers
+from .dispatch import (
+    Refused,
+    dispatch,
+    each_record,
+    problem,
+    problem_parts,
+    run_one,
+    with_layers,
+)
 from .errors import (
     ConfigurationError,
     InvalidEventError,
@@ -375,12 +384,39 @@ class CloudEventsMiddleware:
         delivery = environ.get(keys.LAMBDA_DELIVERY)
         if not isinstance(delivery, LambdaDelivery) or not delivery.has_payload:
             raise TypeError("deliver() takes the environ of a LambdaDelivery with a payload")
-        return run(self._from_lambda, environ)
-
-    def _from_lambda(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
-        return self._native(environ, start_response, "lambda")
+        payload = delivery.payload
+        message = Message(
+            environ.get("REQUEST_METHOD", "POST"),
+            environ.get("PATH_INFO", "/"),
+            keys.request_headers(environ),
+        )
+        try:
+            adapter = find_adapter(payload, message, self.adapters, unwrap=self.unwrap)
+            if adapter is None:
+                if delivery.fallback is None:
+                    raise UnsupportedFormatError(
+                        "body", "no adapter recognises this payload as an event it can convert"
+                    )
+                # The shim's own event for a payload nothing recognises.
+                delivery.fell_back = True
+                items: Sequence[Converted | Refused] = [Converted(delivery.fallback(payload), None)]
+                name = None
+            else:
+                items = self._convert(adapter, payload, message, delivery)
+                name = adapter.name
+            first = items[0] if len(items) == 1 else None
+            if isinstance(first, Converted):
+                # One event (an S3 notification...): its answer is the answer.
+                return run_one(self, environ, first, NATIVE, name)
+            environ = dict(environ)
+            if name is not None:
+                environ[keys.ADAPTER] = name
+            return run(
+                partial(dispatch, self, items=items, content_mode=NATIVE, batch=True), environ
+            )
+        except InvalidEventError as error:
+            log_refusal(error, environ)
+            return Response(*problem_parts(error))
 
     @property
     def max_headers(self) -> int:
@@ -439,12 +475,14 @@ class CloudEventsMiddleware:
     def _native(
         self, environ: WSGIEnvironment, start_response: StartResponse, origin: str
     ) -> Iterable[bytes]:
+        delivery = environ.get(keys.LAMBDA_DELIVERY) if origin == "lambda" else None
+        if delivery is not None and delivery.has_payload:
+            # The shim's decoded event: no body to read and decode again.
+            response = self.deliver(environ)
+            start_response(response.status, response.headers)
+            return response.chunks
         try:
-            delivery = environ.get(keys.LAMBDA_DELIVERY) if origin == "lambda" else None
-            if delivery is not None and delivery.has_payload:
-                # The shim's decoded event: no body to read and decode again.
-                payload, body = delivery.payload, b""
-            elif origin == "http":
+            if origin == "http":
                 # Not yet proved an event: never refused, passed on whole if too big.
                 read = read_or_pass(environ, self.max_body_size)
                 if read is None:
@@ -478,11 +516,6 @@ class CloudEventsMiddleware:
                     if handshake is not None:
                         return answer(handshake, start_response)
             if adapter is None:
-                if delivery is not None and delivery.fallback is not None:
-                    # The shim's own event for a payload nothing recognises.
-                    delivery.fell_back = True
-                    fallback = Converted(delivery.fallback(payload), None)
-                    return dispatch(self, environ, start_response, [fallback], NATIVE, batch=False)
                 raise UnsupportedFormatError(
                     "body", "no adapter recognises this payload as an event it can convert"
                 )
@@ -491,26 +524,7 @@ class CloudEventsMiddleware:
                 raise InvalidEventError(
                     "body", f"the request's headers announce {expected} but the body is not one"
                 )
-            items: Sequence[Converted | Refused]
-            try:
-                # Not isinstance(adapter, BatchAdapter): a runtime Protocol check
-                # costs microseconds per request.
-                if delivery is None or not hasattr(adapter, "convert_each"):
-                    items = adapter.convert(payload, message)
-                else:
-                    # Lambda retries record by record: an invalid record fails alone.
-                    batch_adapter = cast("BatchAdapter", adapter)
-                    outcomes = batch_adapter.convert_each(payload, message)
-                    items = each_record(batch_adapter, payload, outcomes)
-            except InvalidEventError:
-                raise
-            except Exception as exc:
-                # An adapter's bug must not turn bad input into a 500: refuse
-                # the payload, and log the bug where its owner will see it.
-                logger.exception("adapter %s failed on a payload it matched", adapter.name)
-                raise InvalidEventError(
-                    "body", f"could not be converted by {adapter.name} ({type(exc).__name__})"
-                ) from None
+            items = self._convert(adapter, payload, message, delivery)
             first = items[0] if len(items) == 1 else None
             if not isinstance(first, Converted):
                 environ = dict(environ)
@@ -527,6 +541,35 @@ class CloudEventsMiddleware:
             log_refusal(error, environ)
             return problem(error, start_response)
         return self.app(env, start_response)
+
+    def _convert(
+        self,
+        adapter: Adapter,
+        payload: Any,
+        message: Message,
+        delivery: LambdaDelivery | None,
+    ) -> Sequence[Converted | Refused]:
+        """The events ``adapter`` makes of ``payload``; under the Lambda shim a
+        record batch record by record (an invalid record fails alone). An
+        adapter's own bug is a 400 naming it, never a 500."""
+        try:
+            # Not isinstance(adapter, BatchAdapter): a runtime Protocol check
+            # costs microseconds per request.
+            if delivery is None or not hasattr(adapter, "convert_each"):
+                return adapter.convert(payload, message)
+            # Lambda retries record by record: an invalid record fails alone.
+            batch_adapter = cast("BatchAdapter", adapter)
+            outcomes = batch_adapter.convert_each(payload, message)
+            return each_record(batch_adapter, payload, outcomes)
+        except InvalidEventError:
+            raise
+        except Exception as exc:
+            # An adapter's bug must not turn bad input into a 500: refuse
+            # the payload, and log the bug where its owner will see it.
+            logger.exception("adapter %s failed on a payload it matched", adapter.name)
+            raise InvalidEventError(
+                "body", f"could not be converted by {adapter.name} ({type(exc).__name__})"
+            ) from None
 
     def _pass_through(
         self, environ: WSGIEnvironment, start_response: StartResponse, body: bytes
