@@ -210,6 +210,9 @@ def environ(
     repeated: dict[str, list[str]] = {}
     for name, value in headers:
         key = known(name)
+        if key and type(value) is str and key not in environ:
+            environ[key] = value  # the usual case, first
+            continue
         if key is None:
             key = _header_key(name)
         if not key or value is None:
