@@ -31,6 +31,7 @@ source ``aws:s3.`` + ``Bucket``, id ``RequestId`` + ``.`` + ``HostId``, time
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 from urllib.parse import unquote_plus
 
@@ -96,23 +97,28 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
     request_id = response["x-amz-request-id"]
     host_id = response["x-amz-id-2"]
     time = record.get("eventTime")
-    for value in (key, bucket_name, event_name, region, request_id, host_id):
-        if type(value) is not str:
-            raise TypeError
-    if (
-        record["eventSource"] != EVENT_SOURCE
-        or not event_name
-        or event_name.startswith(CONFIGURATION_PREFIX)
+    if not (
+        type(key) is str
+        and type(bucket_name) is str
+        and type(event_name) is str
+        and type(region) is str
+        and type(request_id) is str
+        and type(host_id) is str
+        and event_name
+        and record["eventSource"] == EVENT_SOURCE
+        and not event_name.startswith(CONFIGURATION_PREFIX)
     ):
         raise TypeError
     event_type = TYPE_PREFIX + event_name
     event_id = f"{request_id}.{host_id}"
     subject = unquote_plus(key, errors="strict") if "%" in key or "+" in key else key
-    attributes = {
+    attributes: dict[str, Any] = {
         "specversion": spec.SPECVERSION,
         "type": event_type,
-        "source": spec.check_uri_reference(
-            "source", _aws.source_reference(f"{EVENT_SOURCE}.{region}.{bucket_name}")
+        "source": (
+            _source(region, bucket_name)
+            if len(region) + len(bucket_name) <= spec.CACHED_LENGTH
+            else _source.__wrapped__(region, bucket_name)
         ),
         "id": event_id,
         "subject": subject,
@@ -132,6 +138,15 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
     # The record is JSON as the Lambda runtime (or the middleware) decoded it.
     event._received_as(encode_native(record))
     return Converted(event, record)
+
+
+# Sources repeat (one per bucket): those already made and checked, bounded
+# like every cache of the package (keys of spec.CACHED_LENGTH at most).
+@functools.lru_cache(maxsize=spec.CACHE_SIZE)
+def _source(region: str, bucket_name: str) -> str:
+    """``aws:s3.<region>.<bucket>`` as a checked URI reference."""
+    source = _aws.source_reference(f"{EVENT_SOURCE}.{region}.{bucket_name}")
+    return spec.check_uri_reference("source", source)
 
 
 def _checked_record(record: dict[str, Any], where: str) -> Converted:
