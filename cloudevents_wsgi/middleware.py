@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from . import environ as keys
 from ._body import read_event_body, read_or_pass
-from ._json import load_json
+from ._json import encode_native, json_depth_over, load_json
 from ._options import check_flag, check_native_names, check_routes
 from ._wsgi import Response, run
 from .adapters.base import Adapter, BatchAdapter, Converted
@@ -57,8 +57,10 @@ from .dispatch import (
 from .errors import (
     ConfigurationError,
     InvalidEventError,
+    PayloadTooLargeError,
     UnsupportedFormatError,
 )
+from .event import CloudEvent
 from .message import Message
 from .origins import (
     DEFAULT_EVENTGRID_SECRET_PARAMETER,
@@ -77,6 +79,7 @@ from .receiver import (
     parse_binary,
     parse_structured,
 )
+from .writer import json_bytes
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -399,7 +402,8 @@ class CloudEventsMiddleware:
                     )
                 # The shim's own event for a payload nothing recognises.
                 delivery.fell_back = True
-                items: Sequence[Converted | Refused] = [Converted(delivery.fallback(payload), None)]
+                event = self._within_limits(delivery.fallback(payload))
+                items: Sequence[Converted | Refused] = [Converted(event, None)]
                 name = None
             else:
                 items = self._convert(adapter, payload, message, delivery)
@@ -417,6 +421,32 @@ class CloudEventsMiddleware:
         except InvalidEventError as error:
             log_refusal(error, environ)
             return Response(*problem_parts(error))
+
+    def _within_limits(self, event: CloudEvent) -> CloudEvent:
+        """``event`` (a fallback's) held to the limits of a structured event,
+        as which the shim once sent it: its data as JSON at most
+        ``max_body_size`` bytes, nested at most ``max_json_depth`` deep with
+        the event's object counted; raises :class:`InvalidEventError` (413,
+        400). The JSON made is kept for the environ writers."""
+        data = event.get_data()
+        if data is None or isinstance(data, (bytes, bytearray)):
+            return event
+        limit = self.max_json_depth
+        too_deep = InvalidEventError("body", f"nests JSON deeper than {limit} levels")
+        try:
+            data_json = encode_native(data) or json_bytes(data)
+        except RecursionError:
+            raise too_deep from None
+        if len(data_json) > self.max_body_size:
+            raise PayloadTooLargeError(
+                "body", f"is larger than the limit of {self.max_body_size} bytes"
+            )
+        if data_json.count(b"[") + data_json.count(b"{") >= limit and json_depth_over(
+            data_json, limit - 1
+        ):
+            raise too_deep
+        event._received_as(data_json)
+        return event
 
     @property
     def max_headers(self) -> int:
