@@ -387,6 +387,8 @@ class CloudEventsMiddleware:
         delivery = environ.get(keys.LAMBDA_DELIVERY)
         if not isinstance(delivery, LambdaDelivery) or not delivery.has_payload:
             raise TypeError("deliver() takes the environ of a LambdaDelivery with a payload")
+        if environ.get("REQUEST_METHOD", "GET") not in self.methods or keys.CONTENT_MODE in environ:
+            return run(self.app, environ)  # what __call__ does: passed on untouched
         payload = delivery.payload
         message = Message(
             environ.get("REQUEST_METHOD", "POST"),

@@ -18,6 +18,8 @@ from cloudevents_wsgi.receiver import MAX_DEPTH
 
 from .lambda_apps import CONTEXT, Recorder
 
+S3_FIXTURE = "aws/s3/powertools-put.json"
+
 
 def nested(depth: int) -> Any:
     value: Any = 1
@@ -86,3 +88,55 @@ def test_invocation_data_over_the_body_limit_is_refused(caplog: Any) -> None:
     environ[LAMBDA_DELIVERY] = delivery
     assert middleware.deliver(environ).code == 413
     assert app.environs == []
+
+
+def _delivery_environ(payload: Any, **extra: Any) -> tuple[LambdaDelivery, dict[str, Any]]:
+    delivery = LambdaDelivery(payload)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/events",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": "0",
+        "wsgi.input": __import__("io").BytesIO(b""),
+        LAMBDA_DELIVERY: delivery,
+        **extra,
+    }
+    return delivery, environ
+
+
+@pytest.mark.parametrize(
+    ("options", "extra"),
+    [
+        ({"methods": ["PUT"]}, {}),
+        ({}, {"cloudevents_wsgi.content_mode": "binary"}),
+        ({"dapr": True}, {}),
+        ({"mode": "structured"}, {}),
+        ({"routes": {"com.amazonaws.s3.*": "/s3"}}, {}),
+    ],
+)
+def test_deliver_answers_what_calling_the_middleware_answers(
+    options: dict[str, Any], extra: dict[str, Any]
+) -> None:
+    from cloudevents_wsgi._wsgi import run
+
+    from .conftest import load_fixture, require_fixture
+
+    payload = load_fixture(require_fixture(S3_FIXTURE))
+    answers = []
+    for how in ("call", "deliver"):
+        app = Recorder(status="202 Accepted")
+        middleware = CloudEventsMiddleware(app, **options)
+        delivery, environ = _delivery_environ(payload, **extra)
+        response = run(middleware, environ) if how == "call" else middleware.deliver(environ)
+        answers.append(
+            (
+                response.status,
+                response.body,
+                [(r.status, r.ok) for r in delivery.results],
+                [
+                    (e.get("PATH_INFO"), e.get("cloudevents_wsgi.content_mode"))
+                    for e in app.environs
+                ],
+            )
+        )
+    assert answers[0] == answers[1]
