@@ -53,10 +53,6 @@ MAX_BATCH: Final = 1000
 # than any event has; a WSGI server caps all headers at about 100.
 MAX_ATTRIBUTES: Final = 100
 
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
-
-
 def content_mode(content_type: str | None, has_specversion_header: bool) -> str | None:
     """Which content mode a request uses, or ``None`` if it is not a CloudEvent.
 
@@ -244,12 +240,12 @@ def _header_value(attribute: str, raw: str) -> str:
         # '"' and no '\\' (an unpaired one). Two C-speed passes: linear, where
         # the equivalent regular expression's repeat stack grew faster.
         inner = value[1:-1] if len(value) > 1 and value.endswith('"') else None
-        if inner is None or any(c in _QUOTED_PAIR.sub("", inner) for c in '"\\'):
+        if inner is None or any(c in spec._quoted_pair().sub("", inner) for c in '"\\'):
             raise InvalidEventError(attribute, "has a malformed quoted string", raw)
-        value = _QUOTED_PAIR.sub(r"\1", inner)
+        value = spec._quoted_pair().sub(r"\1", inner)
     if "%" not in value and value.isascii():
         return value
-    if _BAD_PERCENT.search(value):
+    if spec._bad_percent().search(value):
         raise InvalidEventError(attribute, "has a '%' that does not start a %XX escape", raw)
     try:
         encoded = value.encode("latin-1")
