@@ -53,6 +53,7 @@ MAX_BATCH: Final = 1000
 # than any event has; a WSGI server caps all headers at about 100.
 MAX_ATTRIBUTES: Final = 100
 
+
 def content_mode(content_type: str | None, has_specversion_header: bool) -> str | None:
     """Which content mode a request uses, or ``None`` if it is not a CloudEvent.
 
