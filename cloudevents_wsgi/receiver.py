@@ -13,8 +13,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
 from . import spec
@@ -22,6 +21,15 @@ from ._json import MAX_DEPTH, check_depth, decode_text, encode_decoded, load_jso
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
 from .message import Message, is_plain_header_value
+
+if TYPE_CHECKING:
+    from datetime import datetime
+else:  # the C module's classes, which datetime re-exports: on CPython 3.11
+    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
+    try:
+        from _datetime import datetime
+    except ImportError:  # pragma: no cover - a Python without it
+        from datetime import datetime
 
 __all__ = [
     "BATCH",
