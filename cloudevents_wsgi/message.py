@@ -4,102 +4,65 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Message", "is_plain_header_value"]
-
-# Neither a dataclass (importing dataclasses costs a Lambda cold start several
-# milliseconds) nor, at run time, a typing.NamedTuple: building that class at
-# import (namedtuple's exec and its annotations compiled as forward
-# references) cost 1 to 2 ms. The tuple subclass below is what it built.
-_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+__all__ = ["Message", "NamedTuple", "is_plain_header_value"]
 
 if TYPE_CHECKING:
-    from typing import NamedTuple
-
-    class Message(NamedTuple):
-        """An HTTP request reduced to what event parsing needs (immutable).
-
-        ``headers`` maps lower-case header names to values (``content-type``
-        included); ``body`` is the whole body.
-        """
-
-        method: str = "POST"
-        path: str = "/"
-        headers: Mapping[str, str] = _NO_HEADERS
-        body: bytes = b""
-
-        def header(self, name: str) -> str | None: ...
-
+    from typing import NamedTuple as NamedTuple
 else:
-    try:  # the C field accessor namedtuple uses
-        from collections import _tuplegetter
-    except ImportError:  # pragma: no cover - another Python than CPython
-        from operator import itemgetter
+    from collections import namedtuple
 
-        def _tuplegetter(index: int, doc: str) -> property:
-            return property(itemgetter(index), doc=doc)
+    class _NamedTupleMeta(type):
+        def __new__(cls, typename: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
+            fields = tuple(namespace.get("__annotations__", ()))
+            defaults = [namespace[name] for name in fields if name in namespace]
+            built = namedtuple(typename, fields, defaults=defaults, module=namespace["__module__"])
+            for key, value in namespace.items():
+                if key not in _NOT_COPIED and key not in fields:
+                    setattr(built, key, value)
+            built.__qualname__ = namespace["__qualname__"]
+            return built
 
-    class Message(tuple):
-        """An HTTP request reduced to what event parsing needs (immutable).
+    _NOT_COPIED = frozenset(("__module__", "__qualname__", "__annotations__", "__orig_bases__"))
+    _NamedTupleBase = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})
 
-        ``headers`` maps lower-case header names to values (``content-type``
-        included); ``body`` is the whole body.
+    def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> type:
+        """``typing.NamedTuple``: the functional form is typing's own."""
+        import typing
 
-        A named tuple ``(method, path, headers, body)``, as
-        ``typing.NamedTuple`` makes one (``_fields``, ``_replace``,
-        ``_asdict``, equality and unpacking as a tuple's).
-        """
+        return typing.NamedTuple(typename, fields, **kwargs)  # type: ignore[no-any-return]
 
-        __slots__ = ()
-        _fields = ("method", "path", "headers", "body")
-        _field_defaults: ClassVar[dict[str, Any]] = {
-            "method": "POST",
-            "path": "/",
-            "headers": _NO_HEADERS,
-            "body": b"",
-        }
-        __match_args__ = _fields
+    # ``class X(NamedTuple): a: int = 0`` derives from _NamedTupleBase instead.
+    NamedTuple.__mro_entries__ = lambda bases: (_NamedTupleBase,)
 
-        def __new__(
-            cls,
-            method: str = "POST",
-            path: str = "/",
-            headers: Mapping[str, str] = _NO_HEADERS,
-            body: bytes = b"",
-        ) -> Message:
-            return tuple.__new__(cls, (method, path, headers, body))
+# NamedTuple (above) is typing.NamedTuple for type checkers and, at run time,
+# the same class syntax building the same collections.namedtuple without
+# evaluating the annotations: typing.NamedTuple compiles each string
+# annotation (``from __future__ import annotations``) into a ForwardRef, and
+# the first compile() of a process costs 1 to 1.6 ms of Lambda's cold start
+# (it builds the ast module's types). The classes on the Lambda import path
+# (Message, adapters.base.Converted, dispatch.Refused) use it.
 
-        method = _tuplegetter(0, "The request method.")
-        path = _tuplegetter(1, "The request path.")
-        headers = _tuplegetter(2, "Lower-case header names to values.")
-        body = _tuplegetter(3, "The whole body.")
+# Not a dataclass either: importing dataclasses costs a Lambda cold start
+# several milliseconds.
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
-        @classmethod
-        def _make(cls, iterable: Any) -> Message:
-            result = tuple.__new__(cls, iterable)
-            if len(result) != 4:
-                raise TypeError(f"Expected 4 arguments, got {len(result)}")
-            return result
 
-        def _replace(self, **changes: Any) -> Message:
-            result = self._make(map(changes.pop, self._fields, self))
-            if changes:
-                raise ValueError(f"Got unexpected field names: {list(changes)!r}")
-            return result
+class Message(NamedTuple):
+    """An HTTP request reduced to what event parsing needs (immutable).
 
-        def _asdict(self) -> dict[str, Any]:
-            return dict(zip(self._fields, self, strict=True))
+    ``headers`` maps lower-case header names to values (``content-type``
+    included); ``body`` is the whole body.
+    """
 
-        def __repr__(self) -> str:
-            method, path, headers, body = self
-            return f"Message(method={method!r}, path={path!r}, headers={headers!r}, body={body!r})"
+    method: str = "POST"
+    path: str = "/"
+    headers: Mapping[str, str] = _NO_HEADERS
+    body: bytes = b""
 
-        def __getnewargs__(self) -> tuple[Any, ...]:
-            return tuple(self)
-
-        def header(self, name: str) -> str | None:
-            return self[2].get(name)  # type: ignore[no-any-return]
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
 
 
 def is_plain_header_value(text: str) -> bool:
