@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
@@ -178,7 +177,7 @@ def parse_binary(
         for attribute, raw in attributes.items():
             if attribute in _NOT_HEADERS:
                 raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
-            if not _NAME(attribute):
+            if not spec.is_name(attribute):
                 spec.check_name(attribute)
             if len(_VALID_NAMES) < spec.CACHE_SIZE and len(attribute) <= spec.CACHED_LENGTH:
                 _VALID_NAMES.add(attribute)  # within bounds on memory
@@ -215,7 +214,6 @@ def parse_binary(
     return event
 
 
-_NAME = re.compile(r"[a-z0-9]+").fullmatch
 # Attribute names already seen to be valid (names repeat from request to request).
 # A set, not lru_cache: the fast path tests all of an event's names at once.
 _VALID_NAMES: set[str] = set(spec.REQUIRED + spec.OPTIONAL) - {"datacontenttype"}
