@@ -312,10 +312,11 @@ def make_lambda_handler(
             with_context = isinstance(event.get("requestContext"), dict)
             for _, key, name in _WITH_CONTEXT if with_context else _WITHOUT_CONTEXT:
                 if key in event:
-                    trigger = _trigger(name)
+                    trigger = _loaded.get(name) or _trigger(name)
                     if trigger.infer(event):
                         return trigger.handle(wrapped, options, event, context)
-        return _trigger(_LAST).handle(wrapped, options, event, context)
+        last = _loaded.get(_LAST) or _trigger(_LAST)
+        return last.handle(wrapped, options, event, context)
 
     return handler
 
