@@ -219,7 +219,9 @@ def __getattr__(name: str) -> Any:
     """:data:`TRIGGERS` and the names of rarely used modules, imported on first
     use (PEP 562): the import of this package is Lambda's cold start."""
     if name == "TRIGGERS":
-        return (*(_trigger(module) for _, _, module in _TABLE), _trigger(_LAST))
+        triggers = (*(_trigger(module) for _, _, module in _TABLE), _trigger(_LAST))
+        globals()[name] = triggers
+        return triggers
     if name in _LAZY:
         module, attribute = _LAZY[name]
         value = getattr(import_module(f"{__name__}.{module}"), attribute)
