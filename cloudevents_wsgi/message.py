@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Message", "NamedTuple", "is_plain_header_value"]
+__all__ = ["Message", "is_plain_header_value"]
 
 if TYPE_CHECKING:
     from typing import NamedTuple as NamedTuple
@@ -17,6 +17,8 @@ else:
         def __new__(cls, typename: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
             fields = tuple(namespace.get("__annotations__", ()))
             defaults = [namespace[name] for name in fields if name in namespace]
+            if any(name not in namespace for name in fields[len(fields) - len(defaults) :]):
+                raise TypeError(f"{typename}: a field without a default follows one with a default")
             built = namedtuple(typename, fields, defaults=defaults, module=namespace["__module__"])
             for key, value in namespace.items():
                 if key not in _NOT_COPIED and key not in fields:

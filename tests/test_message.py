@@ -109,6 +109,14 @@ def test_the_class_syntax_builds_what_typing_builds() -> None:
     assert tuple.__mro__[0] in Light.__mro__
 
 
+def test_a_field_without_a_default_after_one_with_a_default_is_refused() -> None:
+    with pytest.raises(TypeError, match="without a default"):
+
+        class Wrong(NamedTuple):
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+
 def test_the_functional_form_is_typings() -> None:
     Point = NamedTuple("Point", [("x", int), ("y", int)])
     assert Point(1, 2)._asdict() == {"x": 1, "y": 2}
