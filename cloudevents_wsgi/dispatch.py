@@ -16,13 +16,14 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from . import environ as keys
 from ._wsgi import Response, run
 from .adapters.base import BatchAdapter, Converted
 from .delivery import EventResult, LambdaDelivery
 from .errors import ConfigurationError, InvalidEventError, problem_response
+from .message import NamedTuple
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -4,12 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["Message", "is_plain_header_value"]
 
-# A NamedTuple, not a dataclass: importing dataclasses costs a Lambda cold
-# start several milliseconds.
+if TYPE_CHECKING:
+    from typing import NamedTuple as NamedTuple
+else:
+    from collections import namedtuple
+
+    class _NamedTupleMeta(type):
+        def __new__(cls, typename: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
+            fields = tuple(namespace.get("__annotations__", ()))
+            defaults = [namespace[name] for name in fields if name in namespace]
+            if any(name not in namespace for name in fields[len(fields) - len(defaults) :]):
+                raise TypeError(f"{typename}: a field without a default follows one with a default")
+            built = namedtuple(typename, fields, defaults=defaults, module=namespace["__module__"])
+            for key, value in namespace.items():
+                if key not in _NOT_COPIED and key not in fields:
+                    setattr(built, key, value)
+            built.__qualname__ = namespace["__qualname__"]
+            return built
+
+    _NOT_COPIED = frozenset(("__module__", "__qualname__", "__annotations__", "__orig_bases__"))
+    _NamedTupleBase = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})
+
+    def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> type:
+        """``typing.NamedTuple``: the functional form is typing's own."""
+        import typing
+
+        return typing.NamedTuple(typename, fields, **kwargs)  # type: ignore[no-any-return]
+
+    # ``class X(NamedTuple): a: int = 0`` derives from _NamedTupleBase instead.
+    NamedTuple.__mro_entries__ = lambda bases: (_NamedTupleBase,)
+
+# NamedTuple (above) is typing.NamedTuple for type checkers and, at run time,
+# the same class syntax building the same collections.namedtuple without
+# evaluating the annotations: typing.NamedTuple compiles each string
+# annotation (``from __future__ import annotations``) into a ForwardRef, and
+# the first compile() of a process costs 1 to 1.6 ms of Lambda's cold start
+# (it builds the ast module's types). The classes on the Lambda import path
+# (Message, adapters.base.Converted, dispatch.Refused) use it.
+
+# Not a dataclass either: importing dataclasses costs a Lambda cold start
+# several milliseconds.
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
 from . import spec
@@ -22,6 +20,15 @@ from ._json import MAX_DEPTH, check_depth, decode_text, encode_decoded, load_jso
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
 from .message import Message, is_plain_header_value
+
+if TYPE_CHECKING:
+    from datetime import datetime
+else:  # the C module's classes, which datetime re-exports: on CPython 3.11
+    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
+    try:
+        from _datetime import datetime
+    except ImportError:  # pragma: no cover - a Python without it
+        from datetime import datetime
 
 __all__ = [
     "BATCH",
@@ -52,9 +59,6 @@ MAX_BATCH: Final = 1000
 # Default for the attributes of one event (DoS guard; configurable): far more
 # than any event has; a WSGI server caps all headers at about 100.
 MAX_ATTRIBUTES: Final = 100
-
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 
 
 def content_mode(content_type: str | None, has_specversion_header: bool) -> str | None:
@@ -173,7 +177,7 @@ def parse_binary(
         for attribute, raw in attributes.items():
             if attribute in _NOT_HEADERS:
                 raise InvalidEventError(attribute, _NOT_HEADERS[attribute], "ce-" + attribute)
-            if not _NAME(attribute):
+            if not spec.is_name(attribute):
                 spec.check_name(attribute)
             if len(_VALID_NAMES) < spec.CACHE_SIZE and len(attribute) <= spec.CACHED_LENGTH:
                 _VALID_NAMES.add(attribute)  # within bounds on memory
@@ -210,7 +214,6 @@ def parse_binary(
     return event
 
 
-_NAME = re.compile(r"[a-z0-9]+").fullmatch
 # Attribute names already seen to be valid (names repeat from request to request).
 # A set, not lru_cache: the fast path tests all of an event's names at once.
 _VALID_NAMES: set[str] = set(spec.REQUIRED + spec.OPTIONAL) - {"datacontenttype"}
@@ -244,12 +247,12 @@ def _header_value(attribute: str, raw: str) -> str:
         # '"' and no '\\' (an unpaired one). Two C-speed passes: linear, where
         # the equivalent regular expression's repeat stack grew faster.
         inner = value[1:-1] if len(value) > 1 and value.endswith('"') else None
-        if inner is None or any(c in _QUOTED_PAIR.sub("", inner) for c in '"\\'):
+        if inner is None or any(c in spec._quoted_pair().sub("", inner) for c in '"\\'):
             raise InvalidEventError(attribute, "has a malformed quoted string", raw)
-        value = _QUOTED_PAIR.sub(r"\1", inner)
+        value = spec._quoted_pair().sub(r"\1", inner)
     if "%" not in value and value.isascii():
         return value
-    if _BAD_PERCENT.search(value):
+    if spec._bad_percent().search(value):
         raise InvalidEventError(attribute, "has a '%' that does not start a %XX escape", raw)
     try:
         encoded = value.encode("latin-1")

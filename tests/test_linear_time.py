@@ -25,6 +25,7 @@ import pytest
 from cloudevents_wsgi import CloudEventsMiddleware, InvalidEventError, spec
 from cloudevents_wsgi.adapters.aws_dynamodb import deserialize
 from cloudevents_wsgi.adapters.google_pubsub import PubSubPushAdapter
+from cloudevents_wsgi.aws_lambda import http as lambda_http
 from cloudevents_wsgi.environ import encode_header_value
 from cloudevents_wsgi.message import Message
 from cloudevents_wsgi.receiver import check_depth, content_mode, parse_binary, parse_structured
@@ -202,6 +203,12 @@ CASES = [
         lambda number: deserialize({"n": {"N": number}}),
         lambda n: "1" * n,
         id="dynamodb-long-integer",
+    ),
+    # -- the Lambda shim's answers: an app's repeated response headers --
+    pytest.param(
+        lambda headers: lambda_http.joined(headers, "set-cookie"),
+        lambda n: [("X-Repeated" if i % 2 else "x-repeated", "v" * 8) for i in range(n)],
+        id="lambda-answer-repeated-headers",
     ),
 ]
 

@@ -8,11 +8,11 @@ satisfies :class:`Adapter` without importing anything from this package.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import InvalidEventError
 from ..event import CloudEvent
-from ..message import Message
+from ..message import Message, NamedTuple
 
 __all__ = ["Adapter", "BatchAdapter", "Converted"]
 

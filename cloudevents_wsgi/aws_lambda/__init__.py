@@ -43,7 +43,9 @@ event (the test suite runs every sample through every predicate):
 =========================  ==================================================
 
 Adding a trigger is adding a module with ``KIND``, ``infer(event)`` and
-``handle(app, options, event, context)``, and its place in :data:`TRIGGERS`.
+``handle(app, options, event, context)``, and its row in ``_TABLE`` (with the
+top-level key its ``infer`` needs: the module is imported on the first event
+that has it).
 
 Environ keys, besides PEP 3333's:
 
@@ -88,36 +90,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Collection, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
-from .. import _loading
 from .._options import check_path, check_routes
 from ..errors import ConfigurationError
 from ..middleware import CloudEventsMiddleware
-from . import (
-    authorizer,
-    cloudformation,
-    cognito,
-    firehose,
-    http_alb,
-    http_apigw_rest,
-    http_apigw_v2,
-    http_function_url,
-    http_vpc_lattice,
-    kafka,
-    native,
-    s3_batch,
-    tumbling_window,
-    websocket,
-)
-from .batch import batch_item_failures
-from .cloudformation import CustomResourceResponseError
 from .errors import BatchFailedError, EventFailedError
-from .http import ResponseTooLargeError
 from .options import DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TEXT_TYPES, Options
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
+
+    # Imported on first use (cold start: see __getattr__ below).
+    from .batch import batch_item_failures
+    from .cloudformation import CustomResourceResponseError
+    from .http import ResponseTooLargeError
 
 __all__ = [
     "ALB",
@@ -149,10 +137,10 @@ EVENT_PATH_VARIABLE: Final = "CLOUDEVENTS_WSGI_EVENT_PATH"
 ROUTES_VARIABLE: Final = "CLOUDEVENTS_WSGI_ROUTES"
 
 # The kinds of HTTP event (the names of the sample folders in the test suite).
-REST_API: Final = http_apigw_rest.KIND
-HTTP_API: Final = http_apigw_v2.KIND
-ALB: Final = http_alb.KIND
-FUNCTION_URL: Final = http_function_url.KIND
+REST_API: Final = "apigw-rest-v1"
+HTTP_API: Final = "apigw-http-v2"
+ALB: Final = "alb"
+FUNCTION_URL: Final = "function-url"
 
 LambdaHandler = Callable[[Any, Any], Any]
 
@@ -171,48 +159,90 @@ class Trigger(Protocol):
         ...
 
 
-#: The triggers; the last one takes every event no other one recognises.
-TRIGGERS: Final[tuple[Trigger, ...]] = (
-    http_apigw_v2,  # the most common first: no two predicates overlap
-    http_function_url,
-    http_apigw_rest,
-    http_alb,
-    authorizer,  # before any HTTP one is tried: its REQUEST events look like requests
-    websocket,
-    http_vpc_lattice,
-    kafka,  # the non-HTTP triggers that need their own answer
-    tumbling_window,
-    firehose,
-    s3_batch,
-    cognito,
-    cloudformation,
-    native,
+# The triggers, in the order they are tried: (KIND, a top-level key of the
+# event without which the trigger's infer() is never true, module name). A
+# module is imported on the first event that has its key (the test suite
+# checks every sample and generated events): a function pays at cold start
+# only for the triggers it receives, and an event is given to infer() only
+# when it has the key.
+_TABLE: Final = (
+    (HTTP_API, "version", "http_apigw_v2"),  # the most common first: no two predicates overlap
+    (FUNCTION_URL, "version", "http_function_url"),
+    (REST_API, "httpMethod", "http_apigw_rest"),
+    (ALB, "httpMethod", "http_alb"),
+    ("authorizer", "type", "authorizer"),  # before any HTTP one: REQUEST events look like requests
+    ("websocket", "requestContext", "websocket"),
+    ("vpc-lattice", "method", "http_vpc_lattice"),
+    ("kafka", "records", "kafka"),  # the non-HTTP triggers that need their own answer
+    ("tumbling-window", "window", "tumbling_window"),
+    ("firehose", "deliveryStreamArn", "firehose"),
+    ("s3-batch", "tasks", "s3_batch"),
+    ("cognito", "triggerSource", "cognito"),
+    ("cloudformation", "ResponseURL", "cloudformation"),
 )
-_HTTP_TRIGGERS: Final = TRIGGERS[:4]
-_LAST: Final = TRIGGERS[-1]
+_LAST: Final = "native"  # takes every event no other trigger recognises
+_HTTP: Final = _TABLE[:4]
+_BY_MODULE: Final = {name: (kind, key, name) for kind, key, name in _TABLE}
+_AUTHORIZER: Final = _BY_MODULE["authorizer"]
 # Tried on an event with a requestContext object (every HTTP-shaped event
 # has one; VPC Lattice version 1 and TOKEN authorizers do not), and on the others.
-_WITH_CONTEXT: Final = (authorizer, *_HTTP_TRIGGERS, websocket, http_vpc_lattice)
-_WITHOUT_CONTEXT: Final = (
-    authorizer,
-    http_vpc_lattice,
-    kafka,
-    tumbling_window,
-    firehose,
-    s3_batch,
-    cognito,
-    cloudformation,
+_WITH_CONTEXT: Final = (
+    _AUTHORIZER,
+    *_HTTP,
+    _BY_MODULE["websocket"],
+    _BY_MODULE["http_vpc_lattice"],
 )
+_WITHOUT_CONTEXT: Final = (
+    _AUTHORIZER,
+    *(_BY_MODULE[name] for name in ("http_vpc_lattice", "kafka", "tumbling_window")),
+    *(_BY_MODULE[name] for name in ("firehose", "s3_batch", "cognito", "cloudformation")),
+)
+_loaded: dict[str, Trigger] = {}
+
+
+def _trigger(name: str) -> Trigger:
+    """The trigger module ``name`` of this package, imported on first use."""
+    trigger = _loaded.get(name)
+    if trigger is None:
+        trigger = _loaded[name] = cast("Trigger", import_module(f"{__name__}.{name}"))
+    return trigger
+
+
+_LAZY: Final = {
+    "batch_item_failures": ("batch", "batch_item_failures"),
+    "CustomResourceResponseError": ("cloudformation", "CustomResourceResponseError"),
+    "ResponseTooLargeError": ("http", "ResponseTooLargeError"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """:data:`TRIGGERS` and the names of rarely used modules, imported on first
+    use (PEP 562): the import of this package is Lambda's cold start."""
+    if name == "TRIGGERS":
+        triggers = (*(_trigger(module) for _, _, module in _TABLE), _trigger(_LAST))
+        globals()[name] = triggers
+        return triggers
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(import_module(f"{__name__}.{module}"), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    #: The triggers; the last one takes every event no other one recognises.
+    TRIGGERS: tuple[Trigger, ...]
 
 
 def http_event_kind(event: Any) -> str | None:
     """:data:`REST_API`, :data:`HTTP_API`, :data:`ALB`, :data:`FUNCTION_URL`,
     or ``None`` for an event that is not a request of these four."""
-    if authorizer.infer(event):
+    if not isinstance(event, dict) or ("type" in event and _trigger("authorizer").infer(event)):
         return None
-    for trigger in _HTTP_TRIGGERS:
-        if trigger.infer(event):
-            return trigger.KIND
+    for kind, key, name in _HTTP:
+        if key in event and _trigger(name).infer(event):
+            return kind
     return None
 
 
@@ -282,10 +312,13 @@ def make_lambda_handler(
         # without one, only the other triggers can take the event.
         if isinstance(event, dict):
             with_context = isinstance(event.get("requestContext"), dict)
-            for trigger in _WITH_CONTEXT if with_context else _WITHOUT_CONTEXT:
-                if trigger.infer(event):
-                    return trigger.handle(wrapped, options, event, context)
-        return _LAST.handle(wrapped, options, event, context)
+            for _, key, name in _WITH_CONTEXT if with_context else _WITHOUT_CONTEXT:
+                if key in event:
+                    trigger = _loaded.get(name) or _trigger(name)
+                    if trigger.infer(event):
+                        return trigger.handle(wrapped, options, event, context)
+        last = _loaded.get(_LAST) or _trigger(_LAST)
+        return last.handle(wrapped, options, event, context)
 
     return handler
 
@@ -374,6 +407,8 @@ def load_app(environ: Mapping[str, str] | None = None) -> WSGIApplication:
     Raises :class:`~cloudevents_wsgi.ConfigurationError` naming the variable;
     an import error inside the app's own module propagates as it is.
     """
+    from .. import _loading  # only the ready handler's first invocation needs it
+
     environ = os.environ if environ is None else environ
     spec = environ.get(APP_VARIABLE, "").strip()
     if not spec:

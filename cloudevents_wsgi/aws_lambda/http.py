@@ -325,13 +325,35 @@ def grouped(headers: list[tuple[str, str]]) -> dict[str, list[str]]:
     return result
 
 
-def joined(headers: list[tuple[str, str]]) -> dict[str, str]:
+def joined(
+    headers: list[tuple[str, str]], apart: str | None = None
+) -> tuple[dict[str, str], list[str]]:
     """Header values joined with ``,`` by name, names compared without case
-    (first spelling kept)."""
-    if len(headers) == 1:
-        name, value = headers[0]
-        return {name: value}
-    return {name: ",".join(values) for name, values in grouped(headers).items()}
+    (first spelling kept), and the values of header ``apart`` (lower case:
+    ``set-cookie``), which are not joined. Linear in the headers."""
+    result: dict[str, str] = {}
+    apart_values: list[str] = []
+    spelling: dict[str, str] = {}
+    repeated: dict[str, list[str]] | None = None
+    for name, value in headers:
+        lower = name.lower()
+        if lower == apart:
+            apart_values.append(value)
+            continue
+        first = spelling.get(lower)
+        if first is None:
+            spelling[lower] = name
+            result[name] = value
+        elif repeated is None:
+            repeated = {first: [result[first], value]}
+        elif first in repeated:
+            repeated[first].append(value)
+        else:
+            repeated[first] = [result[first], value]
+    if repeated:
+        for name, values in repeated.items():
+            result[name] = ",".join(values)
+    return result, apart_values
 
 
 def proxy_answer(

@@ -91,13 +91,7 @@ def read(event: dict[str, Any], *, stage_in_path: bool = True) -> dict[str, Any]
 
 def write(event: dict[str, Any], response: Response, options: Options) -> dict[str, Any]:
     """Headers joined by name (compared without case), ``Set-Cookie`` in ``cookies``."""
-    headers: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, values in http.grouped(response.headers).items():
-        if name.lower() == "set-cookie":
-            cookies = values
-        else:
-            headers[name] = ",".join(values)
+    headers, cookies = http.joined(response.headers, "set-cookie")
     answer = http.proxy_answer(response, options, headers, multi_value=False)
     if cookies:
         answer["cookies"] = cookies

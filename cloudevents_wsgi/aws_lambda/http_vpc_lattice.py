@@ -100,7 +100,7 @@ def _client(headers: list[tuple[str, str]]) -> str | None:
 
 
 def write(event: dict[str, Any], response: Response, options: Options) -> dict[str, Any]:
-    headers = {name: ",".join(values) for name, values in http.grouped(response.headers).items()}
+    headers = http.joined(response.headers)[0]
     answer = http.proxy_answer(response, options, headers, multi_value=False)
     code = response.code
     reason = response.status[4:].strip() or http.phrase(code)

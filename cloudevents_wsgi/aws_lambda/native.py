@@ -109,7 +109,7 @@ def handle(
     text, is_base64 = http.encode_body(response, options)
     return {
         "statusCode": code,
-        "headers": http.joined(response.headers),
+        "headers": http.joined(response.headers)[0],
         "body": text,
         "isBase64Encoded": is_base64,
     }

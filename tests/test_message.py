@@ -1,0 +1,148 @@
+"""Message and the NamedTuple of message.py: typing.NamedTuple's class
+syntax, without its cost at import."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import subprocess
+import sys
+import typing
+from typing import Any
+
+import pytest
+
+from cloudevents_wsgi import Message
+from cloudevents_wsgi.adapters.base import Converted
+from cloudevents_wsgi.dispatch import Refused
+from cloudevents_wsgi.message import NamedTuple
+
+
+def test_fields_defaults_and_order() -> None:
+    message = Message()
+    assert (message.method, message.path, dict(message.headers), message.body) == (
+        "POST",
+        "/",
+        {},
+        b"",
+    )
+    assert Message._fields == ("method", "path", "headers", "body")
+    assert Message("GET", "/a", {"x": "1"}, b"b") == Message(
+        body=b"b", headers={"x": "1"}, path="/a", method="GET"
+    )
+
+
+def test_a_tuple_it_is() -> None:
+    message = Message("GET", "/a", {"x": "1"}, b"b")
+    method, path, headers, body = message
+    assert (method, path, headers, body) == ("GET", "/a", {"x": "1"}, b"b")
+    assert message == ("GET", "/a", {"x": "1"}, b"b")
+    assert isinstance(message, tuple)
+    assert message[1] == "/a"
+    assert message != Message("GET", "/b", {"x": "1"}, b"b")
+    assert hash(Message(headers=())) == hash(("POST", "/", (), b""))  # type: ignore[arg-type]
+
+
+def test_immutable() -> None:
+    message = Message()
+    with pytest.raises(AttributeError):
+        message.method = "GET"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        message.extra = 1  # type: ignore[attr-defined]
+
+
+def test_repr_header_replace_asdict_pickle_copy() -> None:
+    message = Message("GET", "/a", {"x": "1"}, b"b")
+    assert repr(message) == "Message(method='GET', path='/a', headers={'x': '1'}, body=b'b')"
+    assert message.header("x") == "1"
+    assert message.header("y") is None
+    assert message._replace(path="/c") == Message("GET", "/c", {"x": "1"}, b"b")
+    with pytest.raises(ValueError, match="unexpected field"):
+        message._replace(nope=1)  # type: ignore[call-arg]
+    assert message._asdict() == {"method": "GET", "path": "/a", "headers": {"x": "1"}, "body": b"b"}
+    assert pickle.loads(pickle.dumps(message)) == message
+    assert type(copy.deepcopy(message)) is Message
+    match message:
+        case Message(method, path):
+            assert (method, path) == ("GET", "/a")
+
+
+class Light(NamedTuple):
+    """Documented."""
+
+    a: int
+    b: str = "b"
+    c: Any = None
+
+    def twice(self) -> int:
+        return self.a * 2
+
+
+class Typed(typing.NamedTuple):
+    """Documented."""
+
+    a: int
+    b: str = "b"
+    c: Any = None
+
+    def twice(self) -> int:
+        return self.a * 2
+
+
+def test_the_class_syntax_builds_what_typing_builds() -> None:
+    light, typed = Light(1), Typed(1)
+    assert tuple(light) == tuple(typed) == (1, "b", None)
+    assert repr(light) == repr(typed).replace("Typed", "Light")
+    assert Light._fields == Typed._fields
+    assert Light._field_defaults == Typed._field_defaults
+    assert Light.__match_args__ == Typed.__match_args__
+    assert (Light.__doc__, Light.__module__) == (Typed.__doc__, Typed.__module__)
+    assert Light.__qualname__ == "Light"
+    assert light.twice() == typed.twice() == 2
+    assert light._replace(b="x") == (1, "x", None)
+    assert pickle.loads(pickle.dumps(light)) == light
+    assert type(Light.a) is type(Typed.a)  # the C field accessor
+    with pytest.raises(TypeError):
+        Light()  # type: ignore[call-arg]
+    with pytest.raises(AttributeError):
+        light.a = 2  # type: ignore[misc]
+    assert tuple.__mro__[0] in Light.__mro__
+
+
+def test_a_field_without_a_default_after_one_with_a_default_is_refused() -> None:
+    with pytest.raises(TypeError, match="without a default"):
+
+        class Wrong(NamedTuple):
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+
+def test_the_functional_form_is_typings() -> None:
+    Point = NamedTuple("Point", [("x", int), ("y", int)])
+    assert Point(1, 2)._asdict() == {"x": 1, "y": 2}
+
+
+def test_the_package_classes_keep_their_fields() -> None:
+    assert Converted._fields == ("event", "native", "record_id")
+    assert Converted._field_defaults == {"record_id": None}
+    assert Refused._fields == ("record_id", "error")
+    assert Refused.__module__ == "cloudevents_wsgi.dispatch"
+
+
+def test_importing_the_lambda_shim_compiles_no_forward_reference() -> None:
+    """The first compile() of a process builds the ast module's types (1 ms
+    or more of a Lambda cold start); typing.NamedTuple's string annotations
+    are compiled as ForwardRefs."""
+    code = (
+        "import typing\n"
+        "made = []\n"
+        "init = typing.ForwardRef.__init__\n"
+        "def counted(self, arg, *args, **kwargs):\n"
+        "    made.append(arg)\n"
+        "    init(self, arg, *args, **kwargs)\n"
+        "typing.ForwardRef.__init__ = counted\n"
+        "import cloudevents_wsgi.aws_lambda\n"
+        "print(made)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
