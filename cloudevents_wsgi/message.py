@@ -20,6 +20,12 @@ else:
             if any(name not in namespace for name in fields[len(fields) - len(defaults) :]):
                 raise TypeError(f"{typename}: a field without a default follows one with a default")
             built = namedtuple(typename, fields, defaults=defaults, module=namespace["__module__"])
+            # As typing's, less the ForwardRefs: the annotations (strings under
+            # ``from __future__ import annotations``) for get_type_hints() and
+            # inspect.signature().
+            built.__annotations__ = built.__new__.__annotations__ = dict(
+                namespace.get("__annotations__", {})
+            )
             for key, value in namespace.items():
                 if key not in _NOT_COPIED and key not in fields:
                     setattr(built, key, value)

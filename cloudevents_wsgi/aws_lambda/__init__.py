@@ -227,7 +227,16 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(f"{__name__}.{module}"), attribute)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:
+        return import_module(f"{__name__}.{name}")  # as when the package imported them all
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})
+
+
+_SUBMODULES: Final = frozenset((*_BY_MODULE, _LAST, "batch", "http", "invocation"))
 
 
 if TYPE_CHECKING:
