@@ -1,5 +1,5 @@
 """The string-method checks that replaced regular expressions compiled at
-import (spec.py, _wsgi.py): the same verdict as the expression on any text."""
+import (spec.py): the same verdict as the expression on any text."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudevents_wsgi import _wsgi, spec
+from cloudevents_wsgi import spec
 
 
 def _search_at(text: str) -> int:
@@ -26,10 +26,6 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
     ),
     "scheme": (spec._is_scheme, lambda t: bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*", t))),
     "path-or-query": (spec._path_or_query_at, _search_at),
-    "status-line": (
-        _wsgi._is_status_line,
-        lambda t: bool(re.match(r"[1-5][0-9][0-9]( |\Z)", t)),
-    ),
 }
 IDS = list(CASES)
 
