@@ -140,3 +140,73 @@ def test_deliver_answers_what_calling_the_middleware_answers(
             )
         )
     assert answers[0] == answers[1]
+
+
+class _OddContext:
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:books"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"s": "\ud800"}, "holds U+D800, which UTF-8 cannot encode"),
+        ({"\udfff": 1}, "holds U+DFFF, which UTF-8 cannot encode"),
+        ({"n": float("nan")}, "holds a number too large for JSON to write back"),
+        ([float("inf")], "holds a number too large for JSON to write back"),
+        ({"n": 10**5000}, "holds a number too large for JSON to write back"),
+    ],
+)
+def test_an_invocation_json_cannot_carry_is_refused_naming_data(payload: Any, reason: str) -> None:
+    # Refused before as a body that was not UTF-8 or JSON (or, for the huge
+    # integer, a ValueError out of the handler); now named as the data it is.
+    app = Recorder()
+    with pytest.raises(EventFailedError) as failed:
+        make_lambda_handler(app)(payload, CONTEXT)
+    assert failed.value.status == 400
+    assert b'"field": "data"' in failed.value.body
+    assert reason.encode() in failed.value.body
+    assert app.environs == []
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "field"),
+    [
+        ("invoked_function_arn", "arn with space", "source"),
+        ("invoked_function_arn", "a#b#c", "source"),
+        ("invoked_function_arn", "arn:x\n", "source"),
+        ("aws_request_id", "id\n", "id"),
+        ("aws_request_id", "\ud800", "id"),
+    ],
+)
+def test_an_invocation_whose_context_makes_an_invalid_event_is_refused(
+    attribute: str, value: str, field: str
+) -> None:
+    context = _OddContext()
+    setattr(context, attribute, value)
+    app = Recorder()
+    with pytest.raises(EventFailedError) as failed:
+        make_lambda_handler(app)({"hello": "world"}, context)
+    assert failed.value.status == 400
+    assert f'"field": "{field}"'.encode() in failed.value.body
+    assert app.environs == []
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "expected"),
+    [
+        ("invoked_function_arn", "", ("source", "urn:aws:lambda:function")),
+        ("invoked_function_arn", 5, ("source", "urn:aws:lambda:function")),
+        ("aws_request_id", "", ("id", "unknown")),
+        ("aws_request_id", None, ("id", "unknown")),
+    ],
+)
+def test_an_invocation_context_without_usable_names_gets_the_stand_ins(
+    attribute: str, value: Any, expected: tuple[str, str]
+) -> None:
+    context = _OddContext()
+    setattr(context, attribute, value)
+    app = Recorder(headers=[("Content-Type", "application/json")], body=b"{}")
+    make_lambda_handler(app)({"hello": "world"}, context)
+    name, stand_in = expected
+    assert app.environ["cloudevent"].get_attributes()[name] == stand_in

@@ -75,3 +75,20 @@ def test_an_unknown_name_is_still_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError):
         al.no_such_trigger  # noqa: B018
+
+
+def test_the_datetime_classes_are_the_standard_ones() -> None:
+    # From _datetime on the import path: the very classes datetime exports,
+    # so that isinstance() and pickling see no difference.
+    import datetime
+    import pickle
+
+    from cloudevents_wsgi import spec
+    from cloudevents_wsgi.adapters import _aws
+
+    assert spec.datetime is datetime.datetime
+    assert spec.timezone is datetime.timezone
+    assert _aws.timedelta is datetime.timedelta
+    parsed = spec.parse_timestamp("time", "2024-06-30T23:59:60Z")
+    assert type(parsed) is datetime.datetime
+    assert pickle.loads(pickle.dumps(parsed)) == parsed
