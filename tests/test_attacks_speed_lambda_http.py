@@ -79,7 +79,8 @@ def _previous_environ(
         host = domain
     environ["SERVER_NAME"] = _host_name(host) or "localhost"
     port = _last_entry(environ.get("HTTP_X_FORWARDED_PORT"))
-    if not port.isdigit():
+    # The one intended difference since: ASCII digits only ("²".isdigit() is true).
+    if not (port.isascii() and port.isdigit()):
         port = "443" if environ["wsgi.url_scheme"] == "https" else "80"
     environ["SERVER_PORT"] = port
     return environ
@@ -161,6 +162,7 @@ _PLAIN: dict[str, Any] = {"path": "/", "script_name": "", "domain": None}
 @example(headers=[("host", "[::1]:443")], **_PLAIN, scheme="https")
 @example(headers=[("X-Forwarded-Port", " 443")], **_PLAIN, scheme="http")
 @example(headers=[("X-Forwarded-Port", "443,80")], **_PLAIN, scheme="http")
+@example(headers=[("X-Forwarded-Port", "\u00b2")], **_PLAIN, scheme="http")
 @example(headers=[("Host", 5)], **_PLAIN, scheme="https")
 def test_environ_is_what_it_was(
     headers: list[tuple[str, Any]], path: str, script_name: str, domain: Any, scheme: str
@@ -178,3 +180,25 @@ def test_environ_is_what_it_was(
         "domain": domain,
     }
     assert _outcome(http.environ, **arguments) == _outcome(_previous_environ, **arguments)
+
+
+def test_a_forwarded_port_of_other_digits_is_not_the_port() -> None:
+    # "²" and "٣" are digits to str.isdigit(), not a port.
+    for value, scheme, port in (
+        ("\u00b2", "https", "443"),
+        ("8\u0663", "http", "80"),
+        ("8080", "http", "8080"),
+    ):
+        environ = http.environ(
+            method="GET",
+            script_name="",
+            path="/",
+            query="",
+            headers=[("X-Forwarded-Proto", scheme), ("X-Forwarded-Port", value)],
+            body=b"",
+            remote_addr=None,
+            protocol="HTTP/1.1",
+            default_scheme="https",
+            domain=None,
+        )
+        assert environ["SERVER_PORT"] == port, value

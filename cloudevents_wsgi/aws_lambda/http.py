@@ -243,9 +243,10 @@ def environ(
         name = _host_name(host) or "localhost"
     environ["SERVER_NAME"] = name
     port = environ.get("HTTP_X_FORWARDED_PORT")
-    if port is None or not port.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" and "٣".
+    if port is None or not (port.isascii() and port.isdigit()):
         port = _last_entry(port)
-        if not port.isdigit():
+        if not (port.isascii() and port.isdigit()):
             port = "443" if environ["wsgi.url_scheme"] == "https" else "80"
     environ["SERVER_PORT"] = port
     return environ
