@@ -9,19 +9,11 @@ invents an attribute: an event without ``time`` has ``get_time() is None``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from . import spec
 from .errors import InvalidEventError
-
-if TYPE_CHECKING:
-    from datetime import datetime
-else:  # the C module's classes, which datetime re-exports: on CPython 3.11
-    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
-    try:
-        from _datetime import datetime
-    except ImportError:  # pragma: no cover - a Python without it
-        from datetime import datetime
+from .spec import datetime
 
 __all__ = ["CloudEvent"]
 

@@ -47,16 +47,7 @@ from . import environ as keys
 from .adapters.base import Adapter
 from .delivery import LambdaDelivery
 from .errors import ConfigurationError, InvalidEventError, OriginNotAllowedError
-from .spec import is_json
-
-if TYPE_CHECKING:
-    from datetime import datetime, timezone
-else:  # the C module's classes, which datetime re-exports: on CPython 3.11
-    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
-    try:
-        from _datetime import datetime, timezone
-    except ImportError:  # pragma: no cover - a Python without it
-        from datetime import datetime, timezone
+from .spec import datetime, is_json, timezone
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment

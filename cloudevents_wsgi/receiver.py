@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 from . import spec
@@ -20,15 +20,7 @@ from ._json import MAX_DEPTH, check_depth, decode_text, encode_decoded, load_jso
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
 from .message import Message, is_plain_header_value
-
-if TYPE_CHECKING:
-    from datetime import datetime
-else:  # the C module's classes, which datetime re-exports: on CPython 3.11
-    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
-    try:
-        from _datetime import datetime
-    except ImportError:  # pragma: no cover - a Python without it
-        from datetime import datetime
+from .spec import datetime
 
 __all__ = [
     "BATCH",

@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .errors import InvalidEventError
 
+# The datetime classes of the whole package, imported from here (one place).
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime as datetime
+    from datetime import timedelta as timedelta
+    from datetime import timezone as timezone
 else:  # the C module's classes, which datetime re-exports: on CPython 3.11
     # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
     try:

@@ -34,15 +34,7 @@ from urllib.parse import quote
 from . import spec
 from .errors import InvalidEventError
 from .message import Message, is_plain_header_value
-
-if TYPE_CHECKING:
-    from datetime import datetime
-else:  # the C module's classes, which datetime re-exports: on CPython 3.11
-    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
-    try:
-        from _datetime import datetime
-    except ImportError:  # pragma: no cover - a Python without it
-        from datetime import datetime
+from .spec import datetime
 
 if TYPE_CHECKING:
     from .event import CloudEvent

@@ -10,23 +10,15 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import quote
 
 from .. import spec
 from ..errors import InvalidEventError
 from ..event import CloudEvent
 from ..message import Message
+from ..spec import datetime, timedelta, timezone
 from .base import Converted
-
-if TYPE_CHECKING:
-    from datetime import datetime, timedelta, timezone
-else:  # the C module's classes, which datetime re-exports: on CPython 3.11
-    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
-    try:
-        from _datetime import datetime, timedelta, timezone
-    except ImportError:  # pragma: no cover - a Python without it
-        from datetime import datetime, timedelta, timezone
 
 JSON: Final = "application/json"
 TEXT: Final = "text/plain; charset=utf-8"

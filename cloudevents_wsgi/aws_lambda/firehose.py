@@ -29,17 +29,9 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any, Final
 
+from ..spec import datetime, timedelta, timezone
 from . import _answered
 from .options import Options
-
-if TYPE_CHECKING:
-    from datetime import datetime, timedelta, timezone
-else:  # the C module's classes, which datetime re-exports: on CPython 3.11
-    # ``import datetime`` first builds the pure-Python ones (1.5 ms at import)
-    try:
-        from _datetime import datetime, timedelta, timezone
-    except ImportError:  # pragma: no cover - a Python without it
-        from datetime import datetime, timedelta, timezone
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

@@ -82,7 +82,7 @@ def handle(
     response = post(app, options, delivery, context, environ, content_type)
     results = delivery.results
     code = response.code
-    failed = [r for r in results if r.exc_info is not None or not 200 <= r.status < 300]
+    failed = [r for r in results if not r.ok]
     if failed or not 200 <= code < 300:
         answer_body = response.body
         if response.code in (404, 405, 415) and not results:
