@@ -73,3 +73,30 @@ def test_a_repeated_content_type_keeps_the_last_one() -> None:
     invoke(rest_event(headers={"content-type": ["text/plain", "application/json"]}))
     (environ,) = SEEN
     assert environ["CONTENT_TYPE"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "description"),
+    [
+        ("200", 200, "200 OK"),
+        ("200 ", 200, "200 OK"),
+        ("299 Mine\tTab", 299, "299 Mine\tTab"),
+        ("200 OK\r\nSet-Cookie: a=b", 500, "500 Internal Server Error"),
+        ("200 OK\n", 500, "500 Internal Server Error"),
+        ("200 O\x00K", 500, "500 Internal Server Error"),
+        ("2000 OK", 500, "500 Internal Server Error"),
+        ("099 x", 500, "500 Internal Server Error"),
+    ],
+)
+def test_a_status_line_with_control_characters_is_the_apps_error(
+    status: str, code: int, description: str
+) -> None:
+    """PEP 3333: no control characters in the status; one would reach ALB's
+    statusDescription. The app's error is answered 500, as a server does."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response(status, [("Content-Type", "text/plain")])
+        return [b"x"]
+
+    answer = make_lambda_handler(app)(alb_event(), CONTEXT)
+    assert (answer["statusCode"], answer["statusDescription"]) == (code, description)
