@@ -24,7 +24,10 @@ __all__ = ["Response", "run"]
 
 # Compiled at import, not replaced by string methods: it runs on every
 # start_response, where the match costs 160 ns and string methods 270 ns.
-_STATUS_LINE = re.compile(r"[1-5][0-9][0-9]( |\Z)").match
+# No control character but HTAB in the reason phrase (PEP 3333, RFC 9112): one
+# ending in "\r\n..." would reach ALB's and VPC Lattice's statusDescription.
+# The phrase check adds 55 ns a response (measured: 227 ns vs 172).
+_STATUS_LINE = re.compile(r"[1-5][0-9][0-9](?: [^\x00-\x08\x0a-\x1f\x7f]*)?\Z").match
 
 
 class Response:

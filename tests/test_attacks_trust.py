@@ -218,3 +218,25 @@ def test_a_guard_put_inside_the_middleware_still_fails_closed(path: str) -> None
     assert status == 401 and app.calls == []
     status, _, _ = call(wrong_order, pubsub_push_request("Bearer " + token(), path=path))
     assert status == 200 and app.calls[0]["cloudevent"].get_id() == "m-1"
+
+
+def test_a_plain_wsgi_request_never_reaches_deliver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """deliver() (the shim's short cut, without the checks of a request) is
+    reached only through the environ key holding a LambdaDelivery, never
+    through headers spelt like it; called on such an environ, it refuses."""
+    real = CloudEventsMiddleware(App()).deliver
+    body = json.dumps(sqs_batch("a")).encode()
+    spoofed = {
+        "HTTP_" + name.upper().replace("-", "_").replace(".", "_"): "1" for name in TRUST_HEADERS
+    }
+    with pytest.raises(TypeError, match="LambdaDelivery"):
+        real(request(body, **spoofed))
+
+    def deliver(self: Any, environ: Any) -> Any:
+        raise AssertionError("deliver() reached")
+
+    monkeypatch.setattr(CloudEventsMiddleware, "deliver", deliver)
+    app = App()
+    environ = request(body, CONTENT_TYPE="application/json", **spoofed)
+    status, _, _ = call(CloudEventsMiddleware(app, native_over_http={"aws.sqs"}), environ)
+    assert status == 200 and app.calls[0]["cloudevents_wsgi.content_mode"] == "native"

@@ -186,3 +186,40 @@ def test_the_first_s3_event_imports_no_other_trigger() -> None:
     triggers = {name for _, _, name in aws_lambda._TABLE}
     assert loaded & triggers == set(), loaded
     assert aws_lambda._LAST in loaded
+
+
+def _first_in_table(event: Any) -> str:
+    *specific, last = aws_lambda.TRIGGERS
+    chosen = next((trigger for trigger in specific if trigger.infer(event)), last)
+    return chosen.__name__.rsplit(".", 1)[1]
+
+
+def _routed(monkeypatch: pytest.MonkeyPatch) -> Any:
+    for trigger in aws_lambda.TRIGGERS:
+        name = trigger.__name__.rsplit(".", 1)[1]
+        monkeypatch.setattr(trigger, "handle", lambda *args, name=name: name)
+    return aws_lambda.make_lambda_handler(lambda environ, start_response: [])
+
+
+def test_the_handler_picks_the_first_trigger_of_the_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handler = _routed(monkeypatch)
+    events = [event for _, event in SAMPLES]
+    # Authorizer REQUEST events are requests to REST / HTTP API too; a non-HTTP
+    # event with a requestContext object is still its trigger's.
+    events += [{**event, "requestContext": {}} for event in events if isinstance(event, dict)]
+    events += [None, [], "x", 1, {"type": [], "version": {}, "records": None}]
+    assert [handler(event, None) for event in events] == list(map(_first_in_table, events))
+    assert _first_in_table({**kafka_event(kafka_record()), "requestContext": {}}) == "kafka"
+
+
+@settings(max_examples=200, deadline=None)
+@given(_EVENTS, _CONTEXT, st.booleans())
+def test_the_handler_picks_the_first_trigger_of_the_table_for_any_event(
+    event: dict[str, Any], context: dict[str, Any], with_context: bool
+) -> None:
+    if with_context:
+        event["requestContext"] = context
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _routed(monkeypatch)(event, None) == _first_in_table(event)

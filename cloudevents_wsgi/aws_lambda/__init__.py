@@ -14,16 +14,18 @@ The application is always wrapped in :class:`cloudevents_wsgi.CloudEventsMiddlew
 
 Each kind of trigger is one module that recognises its events (``infer``)
 and reads the event and writes the answer Lambda expects (``handle``); they
-are tried in the order of :data:`TRIGGERS`, and no two recognise the same
+are tried in the order of :data:`TRIGGERS` and the first that recognises an
+event takes it. Only an authorizer's REQUEST event is also a request to an
+HTTP trigger, hence ``authorizer`` first; no other two recognise the same
 event (the test suite runs every sample through every predicate):
 
 =========================  ==================================================
+``authorizer``             API Gateway Lambda authorizers (TOKEN, REQUEST,
+                           HTTP API simple responses): ``authorizer_path``
 ``http_apigw_v2``          API Gateway HTTP APIs (payload 2.0)
 ``http_function_url``      Lambda function URLs
 ``http_apigw_rest``        API Gateway REST APIs (payload 1.0)
 ``http_alb``               Application Load Balancer targets
-``authorizer``             API Gateway Lambda authorizers (TOKEN, REQUEST,
-                           HTTP API simple responses): ``authorizer_path``
 ``websocket``              API Gateway WebSocket APIs: ``websocket_path``
 ``http_vpc_lattice``       Amazon VPC Lattice targets (payload 1 and 2)
 ``kafka``                  Amazon MSK and self-managed Kafka
@@ -166,11 +168,12 @@ class Trigger(Protocol):
 # only for the triggers it receives, and an event is given to infer() only
 # when it has the key.
 _TABLE: Final = (
-    (HTTP_API, "version", "http_apigw_v2"),  # the most common first: no two predicates overlap
+    # First: its REQUEST events are requests too (REST, HTTP API) to the HTTP triggers.
+    ("authorizer", "type", "authorizer"),
+    (HTTP_API, "version", "http_apigw_v2"),  # the most common next: these four never overlap
     (FUNCTION_URL, "version", "http_function_url"),
     (REST_API, "httpMethod", "http_apigw_rest"),
     (ALB, "httpMethod", "http_alb"),
-    ("authorizer", "type", "authorizer"),  # before any HTTP one: REQUEST events look like requests
     ("websocket", "requestContext", "websocket"),
     ("vpc-lattice", "method", "http_vpc_lattice"),
     ("kafka", "records", "kafka"),  # the non-HTTP triggers that need their own answer
@@ -181,22 +184,15 @@ _TABLE: Final = (
     ("cloudformation", "ResponseURL", "cloudformation"),
 )
 _LAST: Final = "native"  # takes every event no other trigger recognises
-_HTTP: Final = _TABLE[:4]
+_HTTP: Final = _TABLE[1:5]
 _BY_MODULE: Final = {name: (kind, key, name) for kind, key, name in _TABLE}
-_AUTHORIZER: Final = _BY_MODULE["authorizer"]
-# Tried on an event with a requestContext object (every HTTP-shaped event
-# has one; VPC Lattice version 1 and TOKEN authorizers do not), and on the others.
-_WITH_CONTEXT: Final = (
-    _AUTHORIZER,
-    *_HTTP,
-    _BY_MODULE["websocket"],
-    _BY_MODULE["http_vpc_lattice"],
-)
-_WITHOUT_CONTEXT: Final = (
-    _AUTHORIZER,
-    *(_BY_MODULE[name] for name in ("http_vpc_lattice", "kafka", "tumbling_window")),
-    *(_BY_MODULE[name] for name in ("firehose", "s3_batch", "cognito", "cloudformation")),
-)
+# Tried on an event with a requestContext object: all of them, in table order
+# (a Kafka event with one is still Kafka's). On the others, not the five whose
+# infer() needs a requestContext object (VPC Lattice version 1 and TOKEN
+# authorizers have none): the same choice, fewer tries.
+_WITH_CONTEXT: Final = _TABLE
+_NEEDS_CONTEXT: Final = frozenset((*_HTTP, _BY_MODULE["websocket"]))
+_WITHOUT_CONTEXT: Final = tuple(row for row in _TABLE if row not in _NEEDS_CONTEXT)
 _loaded: dict[str, Trigger] = {}
 
 
