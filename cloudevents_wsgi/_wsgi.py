@@ -28,13 +28,31 @@ __all__ = ["Response", "run"]
 # ending in "\r\n..." would reach ALB's and VPC Lattice's statusDescription.
 # The phrase check adds 55 ns a response (measured: 227 ns vs 172).
 _STATUS_LINE = re.compile(r"[1-5][0-9][0-9](?: [^\x00-\x08\x0a-\x1f\x7f]*)?\Z").match
+# The status lines already matched, with their codes (apps answer few): one
+# lookup (30 ns) where the match costs 175 and int(status[:3]) 170. Bounded,
+# as apps choose reason phrases.
+_SEEN_STATUS_LINES: dict[str, int] = {}
+_SEEN_MAX = 64
+_SEEN_LENGTH_MAX = 64
+
+
+def _status_code(status: str) -> int:
+    """The code of a status line ``_STATUS_LINE`` matched, remembered."""
+    code = int(status[:3])
+    if (
+        type(status) is str
+        and len(_SEEN_STATUS_LINES) < _SEEN_MAX
+        and len(status) <= _SEEN_LENGTH_MAX
+    ):
+        _SEEN_STATUS_LINES[status] = code
+    return code
 
 
 class Response:
     """What the app answered: ``status`` (``"200 OK"``), ``headers`` and the
     body ``chunks``, as a buffering server's side of ``start_response`` sees them."""
 
-    __slots__ = ("chunks", "headers", "status")
+    __slots__ = ("chunks", "code", "headers", "status")
 
     def __init__(
         self,
@@ -43,13 +61,10 @@ class Response:
         chunks: list[bytes] | None = None,
     ) -> None:
         self.status = status
+        #: The status code (``int``); 0 before ``start_response``.
+        self.code = int(status[:3]) if status else 0
         self.headers: list[tuple[str, str]] = [] if headers is None else headers
         self.chunks: list[bytes] = [] if chunks is None else chunks
-
-    @property
-    def code(self) -> int:
-        """The status code (``int``)."""
-        return int(self.status[:3])
 
     @property
     def ok(self) -> bool:
@@ -76,9 +91,13 @@ class Response:
                 exc_info = None
         elif self.status:
             raise RuntimeError("start_response called a second time without exc_info")
-        if not isinstance(status, str) or not _STATUS_LINE(status):
-            raise ValueError(f"not a WSGI status line: {status!r}")
+        code = _SEEN_STATUS_LINES.get(status) if type(status) is str else None
+        if code is None:
+            if not isinstance(status, str) or not _STATUS_LINE(status):
+                raise ValueError(f"not a WSGI status line: {status!r}")
+            code = _status_code(status)
         self.status = status
+        self.code = code
         self.headers = list(headers)
         return self.write
 
