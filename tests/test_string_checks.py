@@ -118,6 +118,7 @@ VALID = {
         "application/json",
         "application/cloudevents+json; charset=utf-8",
         'text/plain;a="b\\"c" ;d=e',
+        'multipart/x;;a=b ; ;c="d;e" ;',
     ],
     "usual-timestamp": [
         "2024-05-06T07:08:09Z",
