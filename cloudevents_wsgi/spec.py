@@ -103,13 +103,24 @@ def _ip_literal() -> re.Pattern[str]:
     return re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
 
 
-# RFC 7231 section 3.1.1.1 media-type, which RFC 2046 types are written in.
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_MEDIA_TYPE = re.compile(rf"({_TOKEN})/({_TOKEN})")
+# RFC 7231 section 3.1.1.1 media-type, which RFC 2046 types are written in:
+# type "/" subtype, each a token. The two tokens are read with string methods,
+# not an expression compiled at import (150 us of cold start), and faster
+# (0.68 us against 0.80 for "application/json"): ``part.strip(_TOKEN_CHARS)``
+# takes every token character off both ends, so only a part made of token
+# characters alone leaves nothing.
+_TOKEN_CHARS: Final = (
+    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+
 # A parameter's value is a token or a quoted-string; a quoted-string is read by
 # _quoted_end (a linear scan: the grammar as one regular expression kept a
 # backtracking entry per character, and its cost grew faster than the input).
-_PARAMETER = re.compile(rf'[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|"))?')
+# Parameters are read with string methods too: the expression compiled at
+# import cost 150 us of every cold start, and the first SQS event with a text
+# body needs "text/plain; charset=utf-8". Slower on the first parse of a value
+# (1.71 us against 1.36 for that one), which parse_media_type then caches.
 
 
 @functools.cache
@@ -241,7 +252,7 @@ def parse_timestamp(field: str, value: Any) -> datetime:
     closest one, ``23:59:59.999999`` at the same offset (the event keeps the
     original text, :meth:`CloudEvent.time_text`). Linear in ``value``.
     """
-    if _FROMISOFORMAT_RFC3339 and type(value) is str and _TIMESTAMP_FAST(value):
+    if _FROMISOFORMAT_RFC3339 and type(value) is str and _is_usual_timestamp(value):
         try:
             return datetime.fromisoformat(value)
         except ValueError:
@@ -299,11 +310,32 @@ def _leap_second(field: str, value: str, groups: tuple[str, ...]) -> datetime:
 
 # Python 3.11 parses every RFC 3339 form (Z, any number of fraction digits).
 _FROMISOFORMAT_RFC3339: Final = sys.version_info >= (3, 11)
-# The common spelling (upper-case T and Z, offsets in range), without groups.
-_TIMESTAMP_FAST = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
-    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-).fullmatch
+# The common spelling, ``[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}``
+# ``(?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])`` (upper-case T and
+# Z, offsets in range), checked by its shape: the text with each ASCII digit
+# made "0" is one of 30 shapes, one dict look-up (0.20 us against the compiled
+# expression's 0.32 for "...T00:00:00.000Z", and no 180 us compile at import).
+_DIGITS_TO_0: Final = bytes.maketrans(b"123456789", b"000000000")
+_FRACTIONS: Final = [b""] + [b"." + b"0" * digits for digits in range(1, 10)]
+_TIMESTAMP_SHAPES: Final = {
+    b"0000-00-00T00:00:00" + fraction + zone: zone[:1]
+    for fraction in _FRACTIONS
+    for zone in (b"Z", b"+00:00", b"-00:00")
+}
+
+
+def _is_usual_timestamp(value: str) -> bool:
+    """Whether ``value`` is an RFC 3339 timestamp in the common spelling (above)."""
+    if not value.isascii():
+        return False
+    shape = value.encode().translate(_DIGITS_TO_0)
+    zone = _TIMESTAMP_SHAPES.get(shape)
+    if zone is None and shape[19:29] == _FRACTIONS[-1]:  # more than nine fraction digits
+        zone = _TIMESTAMP_SHAPES.get(shape[:29] + shape[29:].lstrip(b"0"))
+    if zone == b"Z":
+        return True
+    # An offset: hours 00 to 23, minutes 00 to 59 (ASCII digits compare as text).
+    return zone is not None and value[-5:-3] <= "23" and value[-2] <= "5"
 
 
 def timestamp_text(value: str) -> str | None:
@@ -312,10 +344,10 @@ def timestamp_text(value: str) -> str | None:
     A leap second in another spelling comes back upper-cased: no ``datetime``
     can say it again.
     """
-    if _TIMESTAMP_FAST(value):
+    if _is_usual_timestamp(value):
         return value
     upper = value.upper()
-    return upper if upper[17:19] == "60" and _TIMESTAMP_FAST(upper) else None
+    return upper if upper[17:19] == "60" and _is_usual_timestamp(upper) else None
 
 
 def format_timestamp(value: datetime) -> str:
@@ -351,26 +383,38 @@ def _known_media_type(value: str) -> tuple[str, dict[str, str]] | None:
 def _parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
     check_non_empty(field, value)
     text = value.strip(" \t")
-    match = _MEDIA_TYPE.match(text)
-    if match is None:
+    type_, _, rest = text.partition("/")
+    tail = rest.lstrip(_TOKEN_CHARS)  # what follows the subtype ("" without a "/")
+    if len(tail) == len(rest) or not (
+        (type_.isalnum() and type_.isascii()) or (type_ and not type_.strip(_TOKEN_CHARS))
+    ):
         raise InvalidEventError(field, "is not a media type (RFC 2046, type/subtype)", value)
+    essence = text[: len(text) - len(tail)]
+    at = len(essence)
     params: dict[str, str] = {}
-    at = match.end()
-    while at < len(text):
-        param = _PARAMETER.match(text, at)
-        if param is None or param.end() == at:
+    while at < len(text):  # each time: [ \t]* ";" [ \t]* [ token "=" ( token / quoted-string ) ]
+        semi = text.find(";", at)
+        if semi == -1 or (semi > at and text[at:semi].strip(" \t")):
             raise InvalidEventError(field, "has a malformed media type parameter", value)
-        name, raw = param.groups()
-        at = param.end()
-        if name is not None:
-            if raw == '"':
-                end = _quoted_end(text, at - 1)
-                if end == -1 or _control().search(text, at, end - 1):
-                    raise InvalidEventError(field, "has a malformed media type parameter", value)
-                raw = _quoted_pair().sub(r"\1", text[at : end - 1])
-                at = end
-            params[name.lower()] = raw
-    return f"{match.group(1)}/{match.group(2)}".lower(), params
+        at = text.find(";", semi + 1)
+        if at == -1:
+            at = len(text)
+        parameter = text[semi + 1 : at].lstrip(" \t")
+        name, _, raw = parameter.partition("=")
+        if raw[:1] == '"' and name and not name.strip(_TOKEN_CHARS):
+            start = at - len(parameter) + len(name) + 2  # after the opening '"'
+            at = _quoted_end(text, start - 1)
+            if at == -1 or _control().search(text, start, at - 1):
+                raise InvalidEventError(field, "has a malformed media type parameter", value)
+            raw = _quoted_pair().sub(r"\1", text[start : at - 1])
+        else:
+            raw = raw.rstrip(" \t")  # before the next ";"
+            if not raw or raw.strip(_TOKEN_CHARS) or not name or name.strip(_TOKEN_CHARS):
+                if not parameter:  # nothing between two ";": allowed
+                    continue
+                raise InvalidEventError(field, "has a malformed media type parameter", value)
+        params[name.lower()] = raw
+    return essence.lower(), params
 
 
 def _quoted_end(text: str, start: int) -> int:
