@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -39,7 +41,8 @@ def test_the_lambda_import_path_uses_the_c_datetime_classes_without_datetime_py(
 def test_the_lambda_import_path_leaves_base64_and_the_spec_patterns_for_later() -> None:
     """base64 (with struct and binascii: 0.7 ms of a cold start) is imported by
     the code that writes or reads ``data_base64``; spec.py compiles no regular
-    expression at import (its checks are string methods or compiled on first use)."""
+    expression at import (its checks are string methods or compiled on first use),
+    nor does the WSGI runner (its status line check is string methods too)."""
     code = (
         "import re, sys\n"
         "compiled, compile = [], re.compile\n"
@@ -52,4 +55,36 @@ def test_the_lambda_import_path_leaves_base64_and_the_spec_patterns_for_later() 
         "print(sorted(n for n in compiled if n.startswith('cloudevents_wsgi')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines() == ["[]", "['cloudevents_wsgi._wsgi']"]
+    assert out.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_the_first_s3_and_http_api_events_import_no_base64() -> None:
+    """A text body in and out of an HTTP API request, and an S3 event, need no
+    base64: the Lambda shim's HTTP module imports it where a body is base64."""
+    code = (
+        "import json, sys\n"
+        "from cloudevents_wsgi.aws_lambda import make_lambda_handler\n"
+        "s3, v2 = json.loads(sys.stdin.read())\n"
+        "def app(environ, start_response):\n"
+        "    environ['wsgi.input'].read()\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'ok']\n"
+        "handler = make_lambda_handler(app)\n"
+        "handler(s3, None)\n"
+        "answer = handler(v2, None)\n"
+        "print(answer['body'], answer['isBase64Encoded'])\n"
+        "print(sorted(m for m in ('base64', 'binascii') if m in sys.modules))\n"
+    )
+    from cloudevents_wsgi.cli import load_sample  # here: the CLI imports base64
+
+    events = json.dumps([load_sample("s3-object-created"), load_sample("apigw-v2-get-books")])
+    env = {**os.environ, "CLOUDEVENTS_WSGI_JSON": "stdlib"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=events,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert out.stdout.splitlines() == ["ok False", "[]"]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudevents_wsgi import spec
+from cloudevents_wsgi import _wsgi, spec
 from cloudevents_wsgi.errors import InvalidEventError
 
 
@@ -28,6 +28,10 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
     ),
     "scheme": (spec._is_scheme, lambda t: bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*", t))),
     "path-or-query": (spec._path_or_query_at, _search_at),
+    "status-line": (
+        _wsgi._is_status_line,
+        lambda t: bool(re.match(r"[1-5][0-9][0-9](?: [^\x00-\x08\x0a-\x1f\x7f]*)?\Z", t)),
+    ),
 }
 # The media type essence, as spec.py matched it before (RFC 7231 tokens).
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
@@ -125,6 +129,7 @@ VALID = {
         "2024-05-06T23:59:60.123456789012+05:30",
         "1970-01-01T00:00:00.0-23:59",
     ],
+    "status-line": ["200 OK", "404", "599 Custom\tphrase \u00e9\u2028\x85"],
 }
 _POINTS = [*range(0x180), *range(0x180, 0x110000, 331), *map(ord, _TRICKY)]
 
