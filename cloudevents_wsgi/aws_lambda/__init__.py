@@ -320,6 +320,7 @@ def make_lambda_handler(
         # Every HTTP trigger needs a requestContext object (the tests check it):
         # without one, only the other triggers can take the event.
         if isinstance(event, dict):
+            rows: tuple[tuple[str, str, str], ...]
             if isinstance(event.get("requestContext"), dict):
                 rows = _WITH_CONTEXT
             elif _KEYS_WITHOUT_CONTEXT.isdisjoint(event):
