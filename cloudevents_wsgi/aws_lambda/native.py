@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .._wsgi import Response, run
 from ..delivery import EventResult, LambdaDelivery
-from ..diagnostics import log_failed_record
 from ..environ import LAMBDA_DELIVERY
 from ..errors import log_safe
 from ..middleware import CloudEventsMiddleware
@@ -298,6 +297,8 @@ def _log_failures(
     records: list[Any], failures: list[int], results: Sequence[EventResult], adapter: Any
 ) -> None:
     """One line per failed record (:mod:`cloudevents_wsgi.diagnostics`)."""
+    from ..diagnostics import log_failed_record  # here: failures are the rare path (cold start)
+
     by_record: dict[str | None, list[EventResult]] = {}
     for result in results:
         by_record.setdefault(result.record_id, []).append(result)
