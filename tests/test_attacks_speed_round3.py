@@ -1,0 +1,121 @@
+"""Attacks on the speed changes of issue 13 (round 3): the remembered WSGI
+status lines, the Lambda handler's one-test skip to native, request_headers'
+skip of an environ without headers, and the string-method checks that
+replaced expressions. Each test was written failing first where it found a
+fault; the others pin what held."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from cloudevents_wsgi import CloudEvent, spec
+from cloudevents_wsgi._wsgi import run
+from cloudevents_wsgi.aws_lambda import make_lambda_handler
+from cloudevents_wsgi.errors import InvalidEventError
+
+from .builders import alb_event
+
+_STATUS_LINE = re.compile(r"[1-5][0-9][0-9](?: [^\x00-\x08\x0a-\x1f\x7f]*)?\Z")
+
+
+class _LyingStatus(str):
+    """A str whose slices [:3] and [3:] (the ones the check reads) say "200 OK",
+    while its characters, which a JSON encoder or a server writes, say more."""
+
+    def __getitem__(self, key: Any) -> str:
+        if key in (slice(None, 3), slice(3, None)):
+            return str.__getitem__("200 OK", key)
+        return str.__getitem__(self, key)
+
+
+_INJECTED = "200 OK\r\nSet-Cookie: session=stolen"
+
+
+def _answering(status: Any) -> Any:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(status, [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    return app
+
+
+def test_a_str_subclass_status_is_checked_on_its_own_characters() -> None:
+    status = _LyingStatus(_INJECTED)
+    assert not _STATUS_LINE.match(status)  # what the expression said
+    with pytest.raises(ValueError, match="not a WSGI status line"):
+        run(_answering(status), {})
+
+
+def test_a_str_subclass_status_is_kept_as_a_plain_str() -> None:
+    class Status(str):
+        def __str__(self) -> str:
+            return "200 OK\r\nX: y"
+
+    response = run(_answering(Status("201 Created")), {})
+    assert type(response.status) is str
+    assert (response.status, response.code) == ("201 Created", 201)
+
+
+def test_a_lying_status_never_reaches_an_alb_status_description() -> None:
+    answer = make_lambda_handler(_answering(_LyingStatus(_INJECTED)))(alb_event(), None)
+    assert answer["statusCode"] == 500
+    assert "\r" not in answer["statusDescription"]
+    assert "\n" not in answer["statusDescription"]
+
+
+# The string-method checks of spec.py read a str through its methods (encode,
+# isascii, slices, upper, strip...), where the expressions they replaced read
+# its characters: a subclass must be read as the plain str of its characters.
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+
+
+class _LyingText(str):
+    """Says it is the usual spelling of a leap second, whatever it holds."""
+
+    def isascii(self) -> bool:
+        return True
+
+    def encode(self, *args: Any, **kwargs: Any) -> bytes:
+        return b"2024-12-31T23:59:60Z"
+
+    def __getitem__(self, key: Any) -> str:
+        return "60" if key == slice(17, 19) else str.__getitem__(self, key)
+
+    def upper(self) -> str:
+        return _LyingText("not a time\r\nce-id: forged")
+
+
+def test_timestamp_text_reads_a_str_subclass_by_its_characters() -> None:
+    lying = _LyingText("2024-12-31t23:59:60z")  # valid RFC 3339, not the usual spelling
+    text = spec.timestamp_text(lying)
+    assert text is None or (type(text) is str and _TIMESTAMP.fullmatch(text)), text
+    event = CloudEvent({"id": "1", "source": "/s", "type": "t", "time": lying})
+    time = event.time_text()
+    assert time is not None and _TIMESTAMP.fullmatch(time), time
+
+
+class _LyingMediaType(str):
+    def strip(self, chars: Any = None) -> str:
+        return _LyingMediaType(str.strip(self, chars))
+
+    def partition(self, sep: str) -> tuple[str, str, str]:
+        return ("application", "/", "json")
+
+    def __getitem__(self, key: Any) -> str:
+        return "application/json" if isinstance(key, slice) else str.__getitem__(self, key)
+
+    def __len__(self) -> int:
+        return len("application/json")
+
+
+def test_a_media_type_str_subclass_is_parsed_by_its_characters() -> None:
+    with pytest.raises(InvalidEventError, match="not a media type"):
+        spec.parse_media_type("datacontenttype", _LyingMediaType("no media type"))
+    parsed = spec.parse_media_type("datacontenttype", _LyingMediaType("Text/Plain; a=b"))
+    assert parsed == ("text/plain", {"a": "b"})
