@@ -119,3 +119,41 @@ def test_a_media_type_str_subclass_is_parsed_by_its_characters() -> None:
         spec.parse_media_type("datacontenttype", _LyingMediaType("no media type"))
     parsed = spec.parse_media_type("datacontenttype", _LyingMediaType("Text/Plain; a=b"))
     assert parsed == ("text/plain", {"a": "b"})
+
+
+# request_headers (and the HTTP_CE_* readers) remember keys, and skip an
+# environ whose keys are all remembered as no header: a key remembered wrongly
+# hides that header from every later request.
+class _LyingKey(str):
+    """An environ key whose slices say it is no header."""
+
+    def __getitem__(self, key: Any) -> str:
+        return "" if isinstance(key, slice) else str.__getitem__(self, key)
+
+
+@pytest.mark.parametrize("name", ["HTTP_X_AMZ_SNS_MESSAGE_TYPE_ATK3", "HTTP_CE_ATKTHREE"])
+def test_a_str_subclass_key_is_never_remembered_for_the_plain_key(name: str) -> None:
+    from cloudevents_wsgi import environ as keys
+
+    keys.request_headers({_LyingKey(name): "x"})
+    keys.ce_headers({_LyingKey(name): "x"})
+    plain = {name: "Notification", "REQUEST_METHOD": "POST"}
+    header = name[5:].lower().replace("_", "-")
+    assert keys.request_headers(plain).get(header) == "Notification"
+    if name.startswith("HTTP_CE_"):
+        assert keys.ce_headers(plain) == [(name[8:].lower(), "Notification")]
+
+
+def test_request_headers_after_the_skip() -> None:
+    from cloudevents_wsgi import environ as keys
+
+    environ: dict[str, Any] = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "", "wsgi.input": b""}
+    assert keys.request_headers(environ) == {}
+    assert keys.request_headers(environ) == {}  # every key remembered: the loop skipped
+    environ["HTTP_X_LATER"] = "1"
+    environ["CONTENT_TYPE"] = "text/plain"
+    environ["HTTP_CONTENT_TYPE"] = "application/json"
+    assert list(keys.request_headers(environ).items()) == [
+        ("x-later", "1"),
+        ("content-type", "text/plain"),
+    ]
