@@ -6,15 +6,17 @@ fault; the others pin what held."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 
-from cloudevents_wsgi import CloudEvent, spec
+from cloudevents_wsgi import CloudEvent, _wsgi, spec
 from cloudevents_wsgi._wsgi import run
 from cloudevents_wsgi.aws_lambda import make_lambda_handler
 from cloudevents_wsgi.errors import InvalidEventError
+from cloudevents_wsgi.testing import sample
 
 from .builders import alb_event
 
@@ -157,3 +159,72 @@ def test_request_headers_after_the_skip() -> None:
         ("x-later", "1"),
         ("content-type", "text/plain"),
     ]
+
+
+def test_threads_running_apps_at_once_get_their_own_codes() -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    statuses = [f"{200 + i % 300} phrase {i}" for i in range(2 * _wsgi._SEEN_MAX)]
+
+    def work(offset: int) -> None:
+        try:
+            for round_ in range(20):
+                for status in statuses[offset::4]:
+                    assert run(_answering(status), {}).code == int(status[:3])
+                bad = f"200 phrase {round_}\r\nX: y"
+                with pytest.raises(ValueError):
+                    run(_answering(bad), {})
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    # Bounded: a race between the size test and the insert adds at most one
+    # line per thread.
+    assert len(_wsgi._SEEN_STATUS_LINES) <= _wsgi._SEEN_MAX + len(threads)
+    assert all(
+        _STATUS_LINE.match(line) and code == int(line[:3])
+        for line, code in _wsgi._SEEN_STATUS_LINES.items()
+    )
+
+
+def test_base64_in_and_out_in_a_process_that_never_imported_it() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import sys, json
+from cloudevents_wsgi.aws_lambda import make_lambda_handler
+assert "base64" not in sys.modules and "binascii" not in sys.modules
+seen = []
+def app(environ, start_response):
+    seen.append((environ.get("cloudevent"), environ["wsgi.input"].read()))
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    return [b"\\xff\\x00\\xfe"]
+handler = make_lambda_handler(app)
+event = json.loads(sys.argv[1])
+event["requestContext"]["http"]["method"] = "POST"
+event["headers"] = {"content-type": "application/cloudevents+json"}
+event["body"] = ("eyJzcGVjdmVyc2lvbiI6IjEuMCIsImlkIjoiMSIsInNvdXJjZSI6Ii9zIiwidHlwZSI6InQi"
+                 "LCJkYXRhX2Jhc2U2NCI6Ii93RCsifQ==")
+event["isBase64Encoded"] = True
+answer = handler(event, None)
+ce, body = seen[-1]
+assert ce is not None and ce.get_data() == b"\\xff\\x00\\xfe", ce
+assert answer["isBase64Encoded"] is True and answer["body"] == "/wD+", answer
+from cloudevents_wsgi.environ import event_to_json
+assert event_to_json(ce)["data_base64"] == "/wD+"
+event["body"] = "not base64!"
+assert handler(event, None)["statusCode"] == 400
+print("ok")
+"""
+    event = json.dumps(sample("apigw-v2-get-books"))
+    out = subprocess.run(
+        [sys.executable, "-c", code, event], capture_output=True, text=True, check=False
+    )
+    assert out.stdout.strip() == "ok", out.stderr
