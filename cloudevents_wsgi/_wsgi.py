@@ -107,9 +107,18 @@ class Response:
             raise RuntimeError("start_response called a second time without exc_info")
         code = _SEEN_STATUS_LINES.get(status) if type(status) is str else None
         if code is None:
-            if not isinstance(status, str) or not _is_status_line(status):
+            if type(status) is not str and isinstance(status, str):
+                # Its own characters, as a plain str: the check reads slices,
+                # which a subclass may answer otherwise (the expression read
+                # the characters), and they are what is kept and written on.
+                status = str.__str__(status)
+                if not _is_status_line(status):
+                    raise ValueError(f"not a WSGI status line: {status!r}")
+                code = int(status[:3])  # not remembered: apps answer plain str
+            elif not isinstance(status, str) or not _is_status_line(status):
                 raise ValueError(f"not a WSGI status line: {status!r}")
-            code = _status_code(status)
+            else:
+                code = _status_code(status)
         self.status = status
         self.code = code
         self.headers = list(headers)

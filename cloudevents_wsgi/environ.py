@@ -104,8 +104,10 @@ def _ce_attribute(key: str) -> str | None:
 
 
 def _remember(key: str, name: str | None, names: dict[str, str], others: set[str]) -> str | None:
-    """``name``, kept as what ``key`` is (within the caches' bounds)."""
-    if len(key) <= _KEY_LENGTH_MAX:
+    """``name``, kept as what ``key`` is (within the caches' bounds). Only a
+    plain str is kept: a subclass's slices may say otherwise than its
+    characters, and what is kept decides for every later plain key equal to it."""
+    if type(key) is str and len(key) <= _KEY_LENGTH_MAX:
         if name is None:
             if len(others) < _KEYS_MAX:
                 others.add(key)

@@ -344,6 +344,8 @@ def timestamp_text(value: str) -> str | None:
     A leap second in another spelling comes back upper-cased: no ``datetime``
     can say it again.
     """
+    if type(value) is not str:  # its characters: the checks read it through its methods
+        value = str.__str__(value)
     if _is_usual_timestamp(value):
         return value
     upper = value.upper()
@@ -382,7 +384,9 @@ def _known_media_type(value: str) -> tuple[str, dict[str, str]] | None:
 
 def _parse_media_type(field: str, value: Any) -> tuple[str, dict[str, str]]:
     check_non_empty(field, value)
-    text = value.strip(" \t")
+    # Its characters, as a plain str: read through its methods, which a
+    # subclass may answer otherwise (the expressions read the characters).
+    text = str.__str__(value).strip(" \t")
     type_, _, rest = text.partition("/")
     tail = rest.lstrip(_TOKEN_CHARS)  # what follows the subtype ("" without a "/")
     if len(tail) == len(rest) or not (

@@ -223,3 +223,30 @@ def test_the_handler_picks_the_first_trigger_of_the_table_for_any_event(
         event["requestContext"] = context
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert _routed(monkeypatch)(event, None) == _first_in_table(event)
+
+
+class _Event(dict):  # type: ignore[type-arg]
+    """A dict subclass, as a caller of the handler may pass."""
+
+
+def test_the_handler_picks_the_first_trigger_for_odd_dicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The skip to native reads the event's keys in one test (isdisjoint):
+    # every sample, with requestContext of every JSON type and none, as a dict
+    # subclass, and with keys that are not str (a direct invoke from Python).
+    from collections import OrderedDict, defaultdict
+
+    handler = _routed(monkeypatch)
+    contexts: list[Any] = [{}, None, [], "x", 1, {"http": {}}]
+    events: list[Any] = []
+    for _, event in SAMPLES:
+        if not isinstance(event, dict):
+            continue
+        bare = {k: v for k, v in event.items() if k != "requestContext"}
+        events += [bare, _Event(event), OrderedDict(event), defaultdict(list, event)]
+        events += [{**bare, "requestContext": context} for context in contexts]
+        events += [{1: "x", None: 0, ("Records",): [], b"type": "TOKEN", **event}]
+    events += [{1: 2}, {(): None}, _Event(), {True: 1, 0.5: 2}]
+    for event in events:
+        assert handler(event, None) == _first_in_table(event), event
