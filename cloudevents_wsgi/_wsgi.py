@@ -50,14 +50,10 @@ _SEEN_MAX = 64
 _SEEN_LENGTH_MAX = 64
 
 
-def _status_code(status: str) -> int:
-    """The code of a status line ``_is_status_line`` accepted, remembered."""
+def _status_code(status: str, remember: bool) -> int:
+    """The code of a status line ``_is_status_line`` accepted, remembered if asked."""
     code = int(status[:3])
-    if (
-        type(status) is str
-        and len(_SEEN_STATUS_LINES) < _SEEN_MAX
-        and len(status) <= _SEEN_LENGTH_MAX
-    ):
+    if remember and len(_SEEN_STATUS_LINES) < _SEEN_MAX and len(status) <= _SEEN_LENGTH_MAX:
         _SEEN_STATUS_LINES[status] = code
     return code
 
@@ -107,18 +103,15 @@ class Response:
             raise RuntimeError("start_response called a second time without exc_info")
         code = _SEEN_STATUS_LINES.get(status) if type(status) is str else None
         if code is None:
-            if type(status) is not str and isinstance(status, str):
+            plain = type(status) is str
+            if not plain and isinstance(status, str):
                 # Its own characters, as a plain str: the check reads slices,
                 # which a subclass may answer otherwise (the expression read
                 # the characters), and they are what is kept and written on.
                 status = str.__str__(status)
-                if not _is_status_line(status):
-                    raise ValueError(f"not a WSGI status line: {status!r}")
-                code = int(status[:3])  # not remembered: apps answer plain str
-            elif not isinstance(status, str) or not _is_status_line(status):
+            if not isinstance(status, str) or not _is_status_line(status):
                 raise ValueError(f"not a WSGI status line: {status!r}")
-            else:
-                code = _status_code(status)
+            code = _status_code(status, remember=plain)  # apps answer plain str
         self.status = status
         self.code = code
         self.headers = list(headers)

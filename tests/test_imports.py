@@ -6,10 +6,19 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 HEAVY = ("werkzeug", "webob", "dateutil")
+
+
+def _python(code: str, **run: Any) -> str:
+    """What a fresh interpreter running ``code`` prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, **run
+    )
+    return out.stdout
 
 
 @pytest.mark.parametrize("module", ["cloudevents_wsgi", "cloudevents_wsgi.middleware"])
@@ -18,8 +27,7 @@ def test_import_loads_no_werkzeug_webob_or_dateutil(module: str) -> None:
         f"import sys, {module}; "
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _python(code).strip() == "[]"
 
 
 def test_the_lambda_import_path_uses_the_c_datetime_classes_without_datetime_py() -> None:
@@ -34,8 +42,7 @@ def test_the_lambda_import_path_uses_the_c_datetime_classes_without_datetime_py(
         " is datetime.datetime and spec.timezone is datetime.timezone"
         " and spec.timedelta is datetime.timedelta)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "True"]
+    assert _python(code).split() == ["False", "True"]
 
 
 def test_the_lambda_import_path_leaves_base64_and_the_spec_patterns_for_later() -> None:
@@ -56,8 +63,7 @@ def test_the_lambda_import_path_leaves_base64_and_the_spec_patterns_for_later() 
         " if m in sys.modules))\n"
         "print(sorted(n for n in compiled if n.startswith('cloudevents_wsgi')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines() == ["[]", "[]"]
+    assert _python(code).splitlines() == ["[]", "[]"]
 
 
 def test_the_first_s3_and_http_api_events_import_no_base64() -> None:
@@ -81,12 +87,4 @@ def test_the_first_s3_and_http_api_events_import_no_base64() -> None:
 
     events = json.dumps([load_sample("s3-object-created"), load_sample("apigw-v2-get-books")])
     env = {**os.environ, "CLOUDEVENTS_WSGI_JSON": "stdlib"}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        input=events,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    assert out.stdout.splitlines() == ["ok False", "[]"]
+    assert _python(code, input=events, env=env).splitlines() == ["ok False", "[]"]
