@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from cloudevents_wsgi import _wsgi, environ as keys, spec
+from cloudevents_wsgi import _wsgi, spec
+from cloudevents_wsgi import environ as keys
 from cloudevents_wsgi._wsgi import Response, run
 from cloudevents_wsgi.aws_lambda import make_lambda_handler
 from cloudevents_wsgi.aws_lambda.errors import EventFailedError
@@ -198,13 +199,26 @@ logging.config.dictConfig({"version": 1, "handlers": {"out": {
 def app(environ, start_response):
     start_response("200 OK", [])
     return [b""]
-environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "CONTENT_TYPE": "application/cloudevents+json",
-           "CONTENT_LENGTH": "2", "wsgi.input": io.BytesIO(b"{}"), "SERVER_NAME": "x",
-           "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/",
+           "CONTENT_TYPE": "application/cloudevents+json", "CONTENT_LENGTH": "2",
+           "wsgi.input": io.BytesIO(b"{}"), "SERVER_NAME": "x", "SERVER_PORT": "80",
+           "wsgi.url_scheme": "http"}
 b"".join(CloudEventsMiddleware(app)(environ, lambda status, headers, exc_info=None: None))
 print([logging.getLogger(name).disabled for name in ("cloudevents_wsgi", *names)])
 """
     assert _fresh(code) == ["True", "[True, True, True]"]
+
+
+def test_the_loggers_made_at_import_are_the_diagnostics_loggers() -> None:
+    import logging
+
+    from cloudevents_wsgi import diagnostics, middleware
+
+    made = {"cloudevents_wsgi.refused", "cloudevents_wsgi.lambda"}
+    assert {diagnostics.REFUSED_LOGGER, diagnostics.LAMBDA_LOGGER} == made
+    source = Path(middleware.__file__).read_text()
+    assert all(f'logging.getLogger("{name}")' in source for name in made)
+    assert diagnostics._refused is logging.getLogger(diagnostics.REFUSED_LOGGER)
 
 
 # -- base64 bodies, imported by the first one ----------------------------------------
@@ -228,7 +242,8 @@ for events in json.loads(sys.argv[1]):
     for name, event in events.items():
         seen.clear()
         answer = handler(event, None)
-        answers[name] = [list(seen), answer["statusCode"], answer.get("isBase64Encoded"), answer["body"]]
+        answers[name] = [list(seen), answer["statusCode"], answer.get("isBase64Encoded"),
+                         answer["body"]]
     results.append(answers)
 print(json.dumps(results))
 print("base64" in sys.modules)
@@ -291,7 +306,7 @@ def test_base64_bodies_through_every_http_trigger_in_a_fresh_process() -> None:
     for (case, (read, is_base64, body)), answers in zip(
         _BASE64_CASES, json.loads(results_line), strict=True
     ):
-        assert answers == dict.fromkeys(answers, [[read], 200, is_base64, body]), case
+        assert answers == {name: [[read], 200, is_base64, body] for name in answers}, case
 
 
 def test_text_answers_to_text_bodies_never_import_base64() -> None:
@@ -315,7 +330,7 @@ print("base64" in sys.modules, "binascii" in sys.modules)
 # -- status lines through every HTTP trigger -----------------------------------------
 
 
-def _answering(status: str, after: Callable[..., Any] | None = None) -> Any:
+def _answering(status: str) -> Any:
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         start_response(status, [("Content-Type", "text/plain")])
         return [b"ok"]
@@ -450,7 +465,8 @@ def test_response_built_from_a_problem_answer_has_its_code() -> None:
     from cloudevents_wsgi.dispatch import problem_parts
     from cloudevents_wsgi.errors import InvalidEventError, PayloadTooLargeError
 
-    for error, code in ((InvalidEventError("time", "bad"), 400), (PayloadTooLargeError("body", "big"), 413)):
+    errors = ((InvalidEventError("time", "bad"), 400), (PayloadTooLargeError("body", "big"), 413))
+    for error, code in errors:
         response = Response(*problem_parts(error))
         assert response.code == code
         assert response.status.startswith(str(code))
