@@ -536,3 +536,39 @@ def test_an_event_with_many_top_level_keys_is_linear() -> None:
             return None
 
     assert_linear(handle, lambda n: {f"k{next(FRESH)}_{i}": i for i in range(n)}, n=200)
+
+
+def test_firehose_records_first_in_a_fresh_process() -> None:
+    code = """
+import json, sys
+from cloudevents_wsgi.aws_lambda import make_lambda_handler
+assert "base64" not in sys.modules
+STATUS = {"r1": "200", "r2": "2000", "r3": "204 ", "r6": "200\\tOK"}
+def app(environ, start_response):
+    event = environ["cloudevent"]
+    start_response(STATUS.get(event.get_id(), "200 OK"), [("Content-Type", "text/plain")])
+    data = event.get_data()
+    return [data if isinstance(data, bytes) else json.dumps(data).encode()]
+event = {"invocationId": "i", "deliveryStreamArn": "arn:aws:firehose:us-east-1:1:deliverystream/s",
+         "region": "us-east-1", "records": [
+             {"recordId": "r1", "approximateArrivalTimestamp": 1495072949453,
+              "data": "eyJhIjogMX0="},
+             {"recordId": "r2", "data": "eyJhIjogMX0="}, {"recordId": "r3", "data": "eyJhIjogMX0="},
+             {"recordId": "r4", "data": "/wD+"}, {"recordId": "r5", "data": "not base64!"},
+             {"recordId": "r6", "data": "eyJhIjogMX0="}, {"recordId": "r7", "data": 5},
+             {"recordId": "r8", "data": "\\u00e9"}, {"recordId": "r9", "data": ""}]}
+answer = make_lambda_handler(app)(event, None)
+print(json.dumps([[r["recordId"], r["result"], r["data"]] for r in answer["records"]]))
+"""
+    (line,) = _fresh(code)
+    assert json.loads(line) == [
+        ["r1", "Ok", "eyJhIjogMX0="],
+        ["r2", "ProcessingFailed", "eyJhIjogMX0="],
+        ["r3", "Dropped", "eyJhIjogMX0="],
+        ["r4", "Ok", "/wD+"],
+        ["r5", "ProcessingFailed", "not base64!"],
+        ["r6", "ProcessingFailed", "eyJhIjogMX0="],
+        ["r7", "ProcessingFailed", 5],
+        ["r8", "ProcessingFailed", "\u00e9"],
+        ["r9", "Dropped", ""],
+    ]
