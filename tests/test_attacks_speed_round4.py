@@ -572,3 +572,30 @@ print(json.dumps([[r["recordId"], r["result"], r["data"]] for r in answer["recor
         ["r8", "ProcessingFailed", "\u00e9"],
         ["r9", "Dropped", ""],
     ]
+
+
+# -- what decides trust, after request_headers' skip -------------------------------
+
+
+def test_header_lookalikes_of_the_shims_keys_are_headers_not_trust() -> None:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "HTTP_CLOUDEVENTS_WSGI_LAMBDA_DELIVERY": "x",
+        "HTTP_CLOUDEVENTS_WSGI_CONTENT_MODE": "binary",
+        "HTTP_X_AMZ_SNS_MESSAGE_TYPE": "Notification",
+        "HTTP_AEG_EVENT_TYPE": "Notification",
+    }
+    for _ in range(2):  # first scanned, then remembered
+        headers = keys.request_headers(environ)
+        assert headers == {
+            "cloudevents-wsgi-lambda-delivery": "x",
+            "cloudevents-wsgi-content-mode": "binary",
+            "x-amz-sns-message-type": "Notification",
+            "aeg-event-type": "Notification",
+        }
+        assert keys.LAMBDA_DELIVERY not in environ and keys.CONTENT_MODE not in environ
+    # every key known not to be a header: skipped; a header added later is seen
+    plain = {"REQUEST_METHOD": "POST", "wsgi.input": None, keys.LAMBDA_DELIVERY: None}
+    assert keys.request_headers(plain) == keys.request_headers(plain) == {}
+    plain["HTTP_X_AMZ_SNS_MESSAGE_TYPE"] = "SubscriptionConfirmation"
+    assert keys.request_headers(plain) == {"x-amz-sns-message-type": "SubscriptionConfirmation"}
