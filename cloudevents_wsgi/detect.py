@@ -125,9 +125,15 @@ def find_adapter(
     for adapter in user_adapters:
         if adapter.matches(payload, message):
             return adapter
+    builtin = _builtin
     for name in BUILTIN_MODULES:
-        if MIGHT_MATCH[name](payload):
+        adapter = builtin.get((name, unwrap))
+        if adapter is None:
+            # Not imported yet: only if it might match (MIGHT_MATCH is implied
+            # by matches(), so an imported adapter is asked at once).
+            if not MIGHT_MATCH[name](payload):
+                continue
             adapter = _adapter(name, unwrap)
-            if adapter.matches(payload, message):
-                return adapter
+        if adapter.matches(payload, message):
+            return adapter
     return None

@@ -25,7 +25,9 @@ from cloudevents_wsgi.writer import write_headers
 
 
 def _previous_well_formed_record(record: dict[str, Any]) -> Converted:
-    """aws_s3._well_formed_record as it was before the fast path (a905f25)."""
+    """aws_s3._well_formed_record as it was before the fast path (a905f25),
+    but for ``eventTime``, now kept as its text (the constructor keeps a
+    string ``time``), as the receiver keeps a ``ce-time`` header's."""
     s3 = record["s3"]
     key = s3["object"]["key"]
     bucket_name = s3["bucket"]["name"]
@@ -44,12 +46,14 @@ def _previous_well_formed_record(record: dict[str, Any]) -> Converted:
         or event_name.startswith(aws_s3.CONFIGURATION_PREFIX)
     ):
         raise TypeError
+    if time is not None:
+        spec.parse_timestamp("time", time)  # its refusal, as before
     attributes = {
         "type": aws_s3.TYPE_PREFIX + event_name,
         "source": _aws.source_reference(f"{aws_s3.EVENT_SOURCE}.{region}.{bucket_name}"),
         "id": f"{request_id}.{host_id}",
         "subject": unquote_plus(key, errors="strict") if "%" in key or "+" in key else key,
-        "time": None if time is None else spec.parse_timestamp("time", time),
+        "time": time,
         "datacontenttype": _aws.JSON,
     }
     event = CloudEvent(attributes, record)

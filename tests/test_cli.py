@@ -221,7 +221,7 @@ def test_convert_a_sample(isolated: Path, capsys: pytest.CaptureFixture[str]) ->
         "source": "aws:s3.us-east-1.example-books",
         "id": "C3D13FE58DE4C810.FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
         "subject": "books/moby-dick.epub",
-        "time": "2024-05-01T10:00:00Z",
+        "time": "2024-05-01T10:00:00.000Z",  # S3's eventTime, as S3 wrote it
         "datacontenttype": "application/json",
         "data": record,
     }

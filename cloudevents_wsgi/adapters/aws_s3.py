@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-struc
 ``source``      ``eventSource`` + ``.`` + ``awsRegion`` + ``.`` + bucket name
 ``id``          ``x-amz-request-id`` + ``.`` + ``x-amz-id-2``
 ``subject``     the object key, URL-decoded
-``time``        ``eventTime``
+``time``        ``eventTime`` (written out as S3 wrote it)
 data            the record (``application/json``)
 ==============  ==========================================================
 
@@ -131,7 +131,9 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
         # Each attribute checked once, here: non-empty printable ASCII is what
         # spec.check_non_empty accepts at once (type, id, subject), the source
         # was checked above and datacontenttype is a constant.
-        event = CloudEvent._checked(attributes, record)
+        # The eventTime text is kept: ce-time is written as S3 wrote it
+        # (CloudEvent.time_text re-checks its spelling), as the receiver does.
+        event = CloudEvent._checked(attributes, record, time)
     else:
         del attributes["specversion"]
         event = CloudEvent(attributes, record)  # the constructor says what is wrong
@@ -174,12 +176,13 @@ def _checked_record(record: dict[str, Any], where: str) -> Converted:
         event_name = event_name[len(CONFIGURATION_PREFIX) :]
     if not event_name:
         raise InvalidEventError(f"{where}.eventName", "must name the event", record["eventName"])
+    _aws.timestamp(record, "eventTime", where)  # checked, naming the field
     attributes = {
         "type": TYPE_PREFIX + event_name,
         "source": _aws.source_reference(f"{event_source}.{region}.{bucket_name}"),
         "id": f"{request_id}.{host_id}",
         "subject": subject,
-        "time": _aws.timestamp(record, "eventTime", where),
+        "time": record.get("eventTime"),  # checked above; kept as text, as the fast path does
         "datacontenttype": _aws.JSON,
     }
     paths = {
@@ -195,11 +198,12 @@ def _test_event(payload: dict[str, Any]) -> Converted:
     bucket = _aws.string(payload, "Bucket", "")
     request_id = _aws.string(payload, "RequestId", "")
     host_id = _aws.string(payload, "HostId", "")
+    _aws.timestamp(payload, "Time", "")  # checked, naming the field
     attributes = {
         "type": TYPE_PREFIX + payload["Event"][len(CONFIGURATION_PREFIX) :],
         "source": _aws.source_reference(TEST_EVENT_SOURCE_PREFIX + bucket),
         "id": f"{request_id}.{host_id}",
-        "time": _aws.timestamp(payload, "Time", ""),
+        "time": payload.get("Time"),  # checked above; kept as text
         "datacontenttype": _aws.JSON,
     }
     paths = {"source": "Bucket", "id": "RequestId"}

@@ -81,7 +81,12 @@ def handle(
     response = post(app, options, delivery, context, environ, content_type)
     results = delivery.results
     code = response.code
-    failed = [r for r in results if not r.ok]
+    for result in results:
+        if not result.ok:
+            failed = [r for r in results if not r.ok]
+            break
+    else:
+        failed = []  # the usual case: no list built, no comprehension run
     if failed or not 200 <= code < 300:
         answer_body = response.body
         if response.code in (404, 405, 415) and not results:
