@@ -127,13 +127,13 @@ def find_adapter(
             return adapter
     builtin = _builtin
     for name in BUILTIN_MODULES:
-        adapter = builtin.get((name, unwrap))
-        if adapter is None:
+        loaded = builtin.get((name, unwrap))
+        if loaded is None:
             # Not imported yet: only if it might match (MIGHT_MATCH is implied
             # by matches(), so an imported adapter is asked at once).
             if not MIGHT_MATCH[name](payload):
                 continue
-            adapter = _adapter(name, unwrap)
-        if adapter.matches(payload, message):
-            return adapter
+            loaded = _adapter(name, unwrap)
+        if loaded.matches(payload, message):
+            return loaded
     return None
