@@ -35,7 +35,7 @@ class CloudEvent:
     or ``bytes``. Invalid attributes raise :class:`InvalidEventError`.
     """
 
-    __slots__ = ("_attributes", "_data", "_data_json", "_time_text")
+    __slots__ = ("_attributes", "_data", "_data_json", "_plain", "_time_text")
 
     def __init__(self, attributes: Mapping[str, Any], data: Any = None) -> None:
         checked: dict[str, Any] = {"specversion": spec.SPECVERSION}
@@ -69,22 +69,33 @@ class CloudEvent:
         self._data_json: bytes | None = None
         time = attributes.get("time")
         self._time_text = time if isinstance(time, str) else None
+        self._plain = False
 
     @classmethod
     def _checked(
-        cls, attributes: dict[str, Any], data: Any, time_text: str | None = None
+        cls,
+        attributes: dict[str, Any],
+        data: Any,
+        time_text: str | None = None,
+        plain: bool = False,
     ) -> CloudEvent:
         """Build from attributes the receiver has already checked.
 
         ``time_text`` is the text ``time`` was read from, kept so that the
         event is written out again as it came (to the nanosecond) when that
-        text is in the usual RFC 3339 spelling.
+        text is in the usual RFC 3339 spelling. ``plain``: every string
+        attribute is a plain ``str`` of printable ASCII without space, ``"``
+        or ``%`` (``message.is_plain_header_value``) and ``time_text``, if
+        given, is in the usual spelling (``spec.timestamp_text`` gives it
+        back as it is), as the event's maker has checked: the binary-mode
+        writer puts them in headers as they are.
         """
         event = cls.__new__(cls)
         event._attributes = attributes
         event._data = data
         event._data_json = None
         event._time_text = time_text
+        event._plain = plain
         return event
 
     def _received_as(self, data_json: bytes | None) -> None:

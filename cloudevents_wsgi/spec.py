@@ -257,6 +257,25 @@ def parse_timestamp(field: str, value: Any) -> datetime:
             return datetime.fromisoformat(value)
         except ValueError:
             pass  # the slow path below says why
+    return _parse_timestamp(field, value)
+
+
+def parse_usual_timestamp(field: str, value: Any) -> tuple[datetime, bool]:
+    """:func:`parse_timestamp`'s ``datetime``, and whether ``value`` is RFC 3339
+    text in the usual spelling (:func:`timestamp_text` gives it back as it
+    is), told by the one look at the text that parsing takes."""
+    if type(value) is str and _is_usual_timestamp(value):
+        if _FROMISOFORMAT_RFC3339:
+            try:
+                return datetime.fromisoformat(value), True
+            except ValueError:
+                pass  # the slow path below says why (a leap second is parsed there)
+        return _parse_timestamp(field, value), True
+    return _parse_timestamp(field, value), False
+
+
+def _parse_timestamp(field: str, value: Any) -> datetime:
+    """:func:`parse_timestamp` by the expression: any RFC 3339 spelling, or why not."""
     check_string(field, value)
     match = _timestamp().fullmatch(value)
     if match is None:

@@ -147,6 +147,18 @@ def write_headers(event: CloudEvent, target: dict[str, Any], key: Callable[[str]
     ``datacontenttype``, in the event's order: the binary-mode header writer,
     for messages and environs alike. ``time`` is written as it arrived when
     it was RFC 3339 text in the usual spelling (nanoseconds kept)."""
+    if event._plain:
+        # Its maker checked every string header-plain, and the time text in
+        # the usual spelling (CloudEvent._checked): as they are.
+        for name, value in event._attributes.items():
+            if type(value) is str:
+                if name != "datacontenttype":
+                    target[key(name)] = value
+            elif name == "time":
+                target[key(name)] = event._time_text or spec.format_timestamp(value)
+            else:
+                target[key(name)] = encode_header_value(value)
+        return
     for name, value in event._attributes.items():
         if (
             type(value) is str

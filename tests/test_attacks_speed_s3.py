@@ -126,6 +126,8 @@ NEAR_KEYS = [
     "key\n",
     "\u2028",
     "photos/2024/cat.jpg",
+    'a"b',  # header-plain or not: each of space, '"' and '%'
+    "a%22b",
 ]
 NEAR_BUCKETS = [
     "",
@@ -158,7 +160,19 @@ NEAR_NAMES = [
     "\ud800",
     "\t",
 ]
-NEAR_IDS = ["C3D13FE58DE4C810", "", " ", "a\x00", "é", "\ud800", "a\nb", "x" * 300]
+NEAR_IDS = [
+    "C3D13FE58DE4C810",
+    "",
+    " ",
+    "a\x00",
+    "é",
+    "\ud800",
+    "a\nb",
+    "x" * 300,
+    'a"',
+    "a%",
+    "a b",
+]
 NEAR_TIMES = [
     _MISSING,
     None,
@@ -176,7 +190,7 @@ NEAR_TIMES = [
     1700000000,
     "\uff12\uff10\uff12\uff14-01-01T00:00:00Z",  # full-width digits,
 ]
-NEAR_REGIONS = ["us-east-1", "", "a b", "é", "\x00"]
+NEAR_REGIONS = ["us-east-1", "", "a b", "é", "\x00", 'us"1', "us%41", "us%"]
 
 
 def _strings(near: list[Any]) -> st.SearchStrategy[Any]:
@@ -205,6 +219,11 @@ def _strings(near: list[Any]) -> st.SearchStrategy[Any]:
 @example("k", "b\x00", "ObjectCreated:Put", "us-east-1", "R", "H", None)
 @example("k", "b", "ObjectCreated:Put", "us-east-1", "R", "H\x1f", None)
 @example("k", "b", "ObjectCreated:Put", "us-east-1", "R", "H", "2024-06-30T23:59:60Z")
+@example("k", "b", "ObjectCreated:Put", "us-east-1", "R", "H", "2024-01-01t00:00:00z")
+@example('a"b', "b", "ObjectCreated:Put", "us-east-1", "R", "H", None)
+@example("k", "b", "ObjectCreated:Put", "us%41", "R", "H", None)
+@example("k", "b", "ObjectCreated:Put", "us-east-1", "R%", "H", None)
+@example("k", "b", "Object Created", "us-east-1", "R", "H", "1970-01-01T00:00:00.000Z")
 def test_fast_path_gives_what_the_constructor_gave(
     key: Any, bucket: Any, event_name: Any, region: Any, request_id: Any, host_id: Any, time: Any
 ) -> None:

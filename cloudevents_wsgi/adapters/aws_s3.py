@@ -123,19 +123,27 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
         "id": event_id,
         "subject": subject,
     }
+    usual_time = True
     if time is not None:
-        attributes["time"] = spec.parse_timestamp("time", time)  # aware, or it raises
+        # Aware, or it raises; and whether ce-time may be the text as it is.
+        attributes["time"], usual_time = spec.parse_usual_timestamp("time", time)
     attributes["datacontenttype"] = _aws.JSON
-    strings = event_type + event_id + subject
+    source = attributes["source"]
+    strings = event_type + event_id + subject + source
     if subject and strings.isascii() and strings.isprintable():
         # Each attribute checked once, here: non-empty printable ASCII is what
         # spec.check_non_empty accepts at once (type, id, subject), the source
-        # was checked above and datacontenttype is a constant.
-        # The eventTime text is kept: ce-time is written as S3 wrote it
-        # (CloudEvent.time_text re-checks its spelling), as the receiver does.
-        event = CloudEvent._checked(attributes, record, time)
+        # was checked above (and is ASCII here) and datacontenttype is a
+        # constant. The eventTime text is kept: ce-time is written as S3 wrote
+        # it, as the receiver does. Header-plain (no space, '"' or '%': the
+        # values binary mode writes as they are; the time text in the usual
+        # spelling) is told here, once, for the writer.
+        plain = usual_time and " " not in strings and '"' not in strings and "%" not in strings
+        event = CloudEvent._checked(attributes, record, time, plain)
     else:
         del attributes["specversion"]
+        if time is not None:
+            attributes["time"] = time  # checked above; its text kept, as above
         event = CloudEvent(attributes, record)  # the constructor says what is wrong
     # The record is JSON as the Lambda runtime (or the middleware) decoded it.
     event._received_as(encode_native(record))
