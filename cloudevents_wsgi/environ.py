@@ -43,11 +43,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 from . import spec
 from .event import CloudEvent
-from .message import is_plain_header_value
+from .message import Message, is_plain_header_value
 from .writer import (
     STRUCTURED_TYPE,
     binary_data,
@@ -69,6 +70,7 @@ __all__ = [
     "ce_headers",
     "event_to_json",
     "request_headers",
+    "request_message",
     "write_binary",
     "write_structured",
 ]
@@ -145,6 +147,40 @@ def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
     if content_type:
         headers["content-type"] = content_type
     return headers
+
+
+def request_message(environ: Mapping[str, Any]) -> Message:
+    """The request as adapters see it, without its body: method, path and
+    :func:`request_headers`.
+
+    A request with no header but ``Content-Type`` (the Lambda shim's ``POST``
+    of a native event, the same for every event) gets one remembered
+    :class:`Message`, its headers read-only; bounded like the caches above.
+    """
+    method = environ.get("REQUEST_METHOD", "POST")
+    path = environ.get("PATH_INFO", "/")
+    if not _NOT_HEADERS.issuperset(environ):
+        return Message(method, path, request_headers(environ))
+    content_type = environ.get("CONTENT_TYPE")
+    key = (method, path, content_type)
+    message = _HEADERLESS.get(key)
+    if message is None:
+        headers = {"content-type": content_type} if content_type else {}
+        message = Message(method, path, MappingProxyType(headers))
+        if (
+            len(_HEADERLESS) < _MESSAGES_MAX
+            and type(method) is str
+            and type(path) is str
+            and (content_type is None or type(content_type) is str)
+            and len(method) + len(path) + len(content_type or "") <= _KEY_LENGTH_MAX
+        ):
+            _HEADERLESS[key] = message
+    return message
+
+
+# (method, path, content type) -> the Message of a request with no other header.
+_HEADERLESS: dict[tuple[Any, Any, Any], Message] = {}
+_MESSAGES_MAX: Final = 64
 
 
 # Environ keys by what they are (``HTTP_X_AMZ_SNS_MESSAGE_TYPE``:

@@ -413,11 +413,7 @@ class CloudEventsMiddleware:
         if environ.get("REQUEST_METHOD", "GET") not in self.methods or keys.CONTENT_MODE in environ:
             return run(self.app, environ)  # what __call__ does: passed on untouched
         payload = delivery.payload
-        message = Message(
-            environ.get("REQUEST_METHOD", "POST"),
-            environ.get("PATH_INFO", "/"),
-            keys.request_headers(environ),
-        )
+        message = keys.request_message(environ)
         try:
             adapter = find_adapter(payload, message, self.adapters, unwrap=self.unwrap)
             if adapter is None:
