@@ -592,6 +592,9 @@ def test_a_user_adapter_cannot_change_the_remembered_message() -> None:
             raise AssertionError
 
     seen, app = _seen_by_app()
+    # The environ's keys learnt first (until then each request builds its own).
+    native.handle(CloudEventsMiddleware(app), OPTIONS, load_sample("s3-object-created"), None)
+    seen.clear()
     middleware = CloudEventsMiddleware(app, adapters=[Meddler()])
     for _ in range(3):
         native.handle(middleware, OPTIONS, load_sample("s3-object-created"), None)
