@@ -159,9 +159,16 @@ def request_message(environ: Mapping[str, Any]) -> Message:
     """
     method = environ.get("REQUEST_METHOD", "POST")
     path = environ.get("PATH_INFO", "/")
-    if not _NOT_HEADERS.issuperset(environ):
-        return Message(method, path, request_headers(environ))
     content_type = environ.get("CONTENT_TYPE")
+    if (
+        type(method) is not str
+        or type(path) is not str
+        or (content_type is not None and type(content_type) is not str)
+        or not _NOT_HEADERS.issuperset(environ)
+    ):
+        # Looked up by plain str only: a subclass's __eq__ and __hash__ may
+        # find another request's Message, and a list has no hash.
+        return Message(method, path, request_headers(environ))
     key = (method, path, content_type)
     message = _HEADERLESS.get(key)
     if message is None:
@@ -169,9 +176,6 @@ def request_message(environ: Mapping[str, Any]) -> Message:
         message = Message(method, path, MappingProxyType(headers))
         if (
             len(_HEADERLESS) < _MESSAGES_MAX
-            and type(method) is str
-            and type(path) is str
-            and (content_type is None or type(content_type) is str)
             and len(method) + len(path) + len(content_type or "") <= _KEY_LENGTH_MAX
         ):
             _HEADERLESS[key] = message

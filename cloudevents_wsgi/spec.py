@@ -277,6 +277,8 @@ def parse_usual_timestamp(field: str, value: Any) -> tuple[datetime, bool]:
 def _parse_timestamp(field: str, value: Any) -> datetime:
     """:func:`parse_timestamp` by the expression: any RFC 3339 spelling, or why not."""
     check_string(field, value)
+    if type(value) is not str:  # its characters: the steps below call its methods
+        value = str.__str__(value)
     match = _timestamp().fullmatch(value)
     if match is None:
         raise InvalidEventError(field, "is not an RFC 3339 timestamp", value)
@@ -319,8 +321,13 @@ def _leap_second(field: str, value: str, groups: tuple[str, ...]) -> datetime:
         )
     except ValueError as exc:
         raise InvalidEventError(field, f"is not a valid date and time: {exc}", value) from None
-    utc = before.astimezone(timezone.utc)
-    if (hour, minute) != ("23", "59") and (utc.hour, utc.minute) != (23, 59):
+    if (hour, minute) == ("23", "59"):
+        return before
+    try:
+        utc = before.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:60+01:00: before year 1 in UTC
+        raise InvalidEventError(field, "is out of the range of dates", value) from None
+    if (utc.hour, utc.minute) != (23, 59):
         raise InvalidEventError(
             field, "has second 60, which only a leap second has (23:59:60 UTC)", value
         )

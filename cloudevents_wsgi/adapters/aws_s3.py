@@ -187,7 +187,9 @@ def _checked_record(record: dict[str, Any], where: str) -> Converted:
     _aws.timestamp(record, "eventTime", where)  # checked, naming the field
     attributes = {
         "type": TYPE_PREFIX + event_name,
-        "source": _aws.source_reference(f"{event_source}.{region}.{bucket_name}"),
+        "source": _named_source(
+            f"{event_source}.{region}.{bucket_name}", f"{where}.s3.bucket.name"
+        ),
         "id": f"{request_id}.{host_id}",
         "subject": subject,
         "time": record.get("eventTime"),  # checked above; kept as text, as the fast path does
@@ -202,6 +204,15 @@ def _checked_record(record: dict[str, Any], where: str) -> Converted:
     return Converted(_aws.event(attributes, record, paths), record)
 
 
+def _named_source(text: str, field: str) -> str:
+    """:func:`_aws.source_reference`, its refusal naming the native ``field``
+    (the bucket name, as the source's other refusals do)."""
+    try:
+        return _aws.source_reference(text)
+    except InvalidEventError as exc:
+        raise InvalidEventError(field, exc.reason, exc.value) from None
+
+
 def _test_event(payload: dict[str, Any]) -> Converted:
     bucket = _aws.string(payload, "Bucket", "")
     request_id = _aws.string(payload, "RequestId", "")
@@ -209,7 +220,7 @@ def _test_event(payload: dict[str, Any]) -> Converted:
     _aws.timestamp(payload, "Time", "")  # checked, naming the field
     attributes = {
         "type": TYPE_PREFIX + payload["Event"][len(CONFIGURATION_PREFIX) :],
-        "source": _aws.source_reference(TEST_EVENT_SOURCE_PREFIX + bucket),
+        "source": _named_source(TEST_EVENT_SOURCE_PREFIX + bucket, "Bucket"),
         "id": f"{request_id}.{host_id}",
         "time": payload.get("Time"),  # checked above; kept as text
         "datacontenttype": _aws.JSON,
