@@ -67,6 +67,7 @@ from .origins import (
     answer,
 )
 from .receiver import (
+    _FORMAT_PREFIX,
     BATCH,
     BINARY,
     MAX_ATTRIBUTES,
@@ -353,7 +354,12 @@ class CloudEventsMiddleware:
             return self.app(environ, start_response)
         content_type = environ.get("CONTENT_TYPE")
         try:
-            mode = content_mode(content_type, "HTTP_CE_SPECVERSION" in environ)
+            if "HTTP_CE_SPECVERSION" in environ or (
+                content_type and content_type[:23].lower().startswith(_FORMAT_PREFIX)
+            ):
+                mode = content_mode(content_type, "HTTP_CE_SPECVERSION" in environ)
+            else:
+                mode = None  # content_mode's own first test, inline: most requests stop here
             if mode is None:
                 origin = self.origins.origin(environ, content_type)
                 if origin is None:
