@@ -43,6 +43,7 @@ from cloudevents_wsgi.writer import binary_data, write_headers
 
 from .test_adapters_exclusive import JSON, SHAPED
 from .test_linear_time import assert_linear
+from .test_speed_round5 import _built, _shim_environ
 
 FRESH = count()
 OPTIONS = Options(
@@ -261,32 +262,6 @@ def _fresh_messages() -> Iterator[None]:
     yield
     keys._HEADERLESS.clear()
     keys._HEADERLESS.update(saved)
-
-
-def _shim_environ(**extra: Any) -> dict[str, Any]:
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "POST",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/",
-        "QUERY_STRING": "",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": "0",
-        "SERVER_NAME": "lambda",
-        "SERVER_PORT": "443",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.url_scheme": "https",
-    }
-    environ.update(extra)
-    return environ
-
-
-def _built(environ: dict[str, Any]) -> Message:
-    return Message(
-        environ.get("REQUEST_METHOD", "POST"),
-        environ.get("PATH_INFO", "/"),
-        keys.request_headers(environ),
-    )
 
 
 def _characters(message: Message) -> tuple[Any, ...]:
