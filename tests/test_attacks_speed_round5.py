@@ -36,23 +36,15 @@ from cloudevents_wsgi import environ as keys
 from cloudevents_wsgi.adapters import _aws, aws_s3
 from cloudevents_wsgi.aws_lambda import make_lambda_handler, native
 from cloudevents_wsgi.aws_lambda.errors import EventFailedError
-from cloudevents_wsgi.aws_lambda.options import Options
 from cloudevents_wsgi.cli import load_sample, main
 from cloudevents_wsgi.event import CloudEvent
 from cloudevents_wsgi.writer import binary_data, write_headers
 
 from .test_adapters_exclusive import JSON, SHAPED
 from .test_linear_time import assert_linear
-from .test_speed_round5 import _built, _shim_environ
+from .test_speed_round5 import OPTIONS, _built, _shim_environ
 
 FRESH = count()
-OPTIONS = Options(
-    event_path="/",
-    routes=None,
-    text_types=("text/plain",),
-    server_name="lambda",
-    report_batch_item_failures=True,
-)
 NO_HEADERS = Message()
 
 

@@ -25,9 +25,19 @@ from cloudevents_wsgi import InvalidEventError, Message, spec
 from cloudevents_wsgi import environ as keys
 from cloudevents_wsgi.adapters import aws_s3
 from cloudevents_wsgi.aws_lambda import make_lambda_handler
+from cloudevents_wsgi.aws_lambda.options import Options
 from cloudevents_wsgi.cli import load_sample
 from cloudevents_wsgi.event import CloudEvent
 from cloudevents_wsgi.writer import write_headers
+
+# The shim's options as make_lambda_handler makes them by default.
+OPTIONS = Options(
+    event_path="/",
+    routes=None,
+    text_types=("text/plain",),
+    server_name="lambda",
+    report_batch_item_failures=True,
+)
 
 
 def _shim_environ(**extra: Any) -> dict[str, Any]:
@@ -162,7 +172,6 @@ def test_the_shim_with_extra_headers_gives_the_adapters_those_headers() -> None:
     # Nested use (environ= of native.handle) may add header keys: never the
     # remembered headerless Message then.
     from cloudevents_wsgi.aws_lambda import native
-    from cloudevents_wsgi.aws_lambda.options import Options
     from cloudevents_wsgi.middleware import CloudEventsMiddleware
 
     seen: list[Message] = []
@@ -178,16 +187,9 @@ def test_the_shim_with_extra_headers_gives_the_adapters_those_headers() -> None:
             raise AssertionError
 
     app = CloudEventsMiddleware(_sns_app, adapters=[Spy()])
-    options = Options(
-        event_path="/",
-        routes=None,
-        text_types=("text/plain",),
-        server_name="lambda",
-        report_batch_item_failures=True,
-    )
     event = load_sample("s3-object-created")
     for extra in (None, {"HTTP_X_TRACE": "abc"}, None):
-        native.handle(app, options, event, None, environ=extra)
+        native.handle(app, OPTIONS, event, None, environ=extra)
     assert [dict(m.headers) for m in seen] == [
         {"content-type": "application/json"},
         {"x-trace": "abc", "content-type": "application/json"},
