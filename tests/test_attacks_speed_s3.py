@@ -50,7 +50,7 @@ def _previous_well_formed_record(record: dict[str, Any]) -> Converted:
         spec.parse_timestamp("time", time)  # its refusal, as before
     attributes = {
         "type": aws_s3.TYPE_PREFIX + event_name,
-        "source": _aws.source_reference(f"{aws_s3.EVENT_SOURCE}.{region}.{bucket_name}"),
+        "source": _aws.source_reference(f"{aws_s3.EVENT_SOURCE}.{region}.{bucket_name}", "source"),
         "id": f"{request_id}.{host_id}",
         "subject": unquote_plus(key, errors="strict") if "%" in key or "+" in key else key,
         "time": time,

@@ -295,8 +295,9 @@ def test_source_reference_is_quote(value: str) -> None:
     except UnicodeEncodeError:
         expected = "raised"
     try:
-        got: Any = _aws.source_reference(value)
-    except InvalidEventError:
+        got: Any = _aws.source_reference(value, "where")
+    except InvalidEventError as error:
+        assert error.field == "where"
         got = "raised"
     assert got == expected
 

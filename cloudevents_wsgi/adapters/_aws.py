@@ -270,15 +270,18 @@ def inner_cloudevent(data: Any, field: str) -> CloudEvent | None:
     return inner
 
 
-def source_reference(value: str) -> str:
+def source_reference(value: str, field: str) -> str:
     """A native name or ARN as a URI reference: characters a URI reference
-    cannot hold are percent-encoded (UTF-8); everything else is kept."""
+    cannot hold are percent-encoded (UTF-8); everything else is kept.
+    Raises :class:`InvalidEventError` naming ``field`` (the native field the
+    name came from: ``Records[0].eventSourceARN``) for text no URI can hold
+    (a lone surrogate)."""
     if type(value) is str and _QUOTE_SAFE(value):
         return value  # nothing for quote() to encode
     try:
         return quote(value, safe=_URI_SAFE)
     except UnicodeEncodeError:
-        raise InvalidEventError("source", "is not valid text", value) from None
+        raise InvalidEventError(field, "is not valid text", value) from None
 
 
 def event(attributes: Mapping[str, Any], data: Any, paths: Mapping[str, str]) -> CloudEvent:

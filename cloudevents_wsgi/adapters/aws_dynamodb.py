@@ -71,7 +71,9 @@ def _record(record: dict[str, Any], where: str) -> Converted:
     created = stream.get("ApproximateCreationDateTime")
     attributes = {
         "type": event_type,
-        "source": _aws.source_reference(_aws.string(record, "eventSourceARN", where)),
+        "source": _aws.source_reference(
+            _aws.string(record, "eventSourceARN", where), f"{where}.eventSourceARN"
+        ),
         "id": _aws.string(record, "eventID", where),
         "time": None
         if created is None

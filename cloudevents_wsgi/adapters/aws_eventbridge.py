@@ -65,7 +65,7 @@ class EventBridgeAdapter:
             return [Converted(inner_event, envelope)]
         attributes: dict[str, Any] = {
             "type": _aws.string(envelope, "detail-type", ""),
-            "source": _aws.source_reference(_aws.string(envelope, "source", "")),
+            "source": _aws.source_reference(_aws.string(envelope, "source", ""), "source"),
             "id": _aws.string(envelope, "id", ""),
             "awsregion": _aws.optional_string(envelope, "region", ""),
             "time": _aws.timestamp(envelope, "time", ""),

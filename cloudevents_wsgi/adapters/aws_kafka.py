@@ -150,12 +150,13 @@ class KafkaAdapter:
         return outcomes
 
 
-def _source_base(body: dict[str, Any], event_source: str) -> str:
+def _source_base(body: dict[str, Any], event_source: str) -> tuple[str, str]:
+    """The source up to the topic, and the field it comes from."""
     arn = _aws.optional_string(body, "eventSourceArn", "")
     if arn:
-        return arn
+        return arn, "eventSourceArn"
     servers = _aws.string(body, "bootstrapServers", "")
-    return "kafka://" + servers.split(",")[0].strip()
+    return "kafka://" + servers.split(",")[0].strip(), "bootstrapServers"
 
 
 def _bytes(record: dict[str, Any], key: str, where: str) -> bytes | None:
@@ -195,7 +196,9 @@ def _text(field: str, value: bytes) -> str:
         raise InvalidEventError(field, "is not UTF-8 text") from None
 
 
-def _record(record: dict[str, Any], where: str, event_source: str, source_base: str) -> Converted:
+def _record(
+    record: dict[str, Any], where: str, event_source: str, source_base: tuple[str, str]
+) -> Converted:
     topic = _aws.string(record, "topic", where)
     partition, offset = record.get("partition"), record.get("offset")
     if type(partition) is not int:
@@ -238,7 +241,13 @@ def _record(record: dict[str, Any], where: str, event_source: str, source_base: 
     stamp = record.get("timestamp")
     attributes = {
         "type": TYPES[event_source],
-        "source": _aws.source_reference(f"{source_base}/{topic}"),
+        # Each part made a URI reference on its own: the same text ("/" is
+        # kept), and a refusal (of this record, as before) names the part's field.
+        "source": (
+            _aws.source_reference(source_base[0], source_base[1])
+            + "/"
+            + _aws.source_reference(topic, f"{where}.topic")
+        ),
         "id": record_id,
         "subject": subject,
         "time": None if stamp is None else _aws.epoch(f"{where}.timestamp", stamp, scale=1000),

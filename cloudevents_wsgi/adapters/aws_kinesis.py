@@ -65,7 +65,9 @@ def _record(record: dict[str, Any], where: str) -> Converted:
     arrival = kinesis.get("approximateArrivalTimestamp")
     attributes = {
         "type": TYPE,
-        "source": _aws.source_reference(_aws.string(record, "eventSourceARN", where)),
+        "source": _aws.source_reference(
+            _aws.string(record, "eventSourceARN", where), f"{where}.eventSourceARN"
+        ),
         "id": _aws.string(record, "eventID", where),
         "subject": _aws.string(kinesis, "partitionKey", inner),
         "time": None

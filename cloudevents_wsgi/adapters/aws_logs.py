@@ -150,7 +150,7 @@ def _decoded(document: Any, where: str) -> Any:
         first_id = str(timestamp)
     attributes = {
         "type": event_type,
-        "source": _aws.source_reference(source),
+        "source": _aws.source_reference(source, source_path),
         "id": first_id,
         "subject": log_stream or None,
         "time": time,

@@ -155,7 +155,8 @@ def _well_formed_record(record: dict[str, Any]) -> Converted:
 @functools.lru_cache(maxsize=spec.CACHE_SIZE)
 def _source(region: str, bucket_name: str) -> str:
     """``aws:s3.<region>.<bucket>`` as a checked URI reference."""
-    source = _aws.source_reference(f"{EVENT_SOURCE}.{region}.{bucket_name}")
+    # A refusal here sends the record to _checked_record, which names the field.
+    source = _aws.source_reference(f"{EVENT_SOURCE}.{region}.{bucket_name}", "source")
     return spec.check_uri_reference("source", source)
 
 
@@ -187,7 +188,7 @@ def _checked_record(record: dict[str, Any], where: str) -> Converted:
     _aws.timestamp(record, "eventTime", where)  # checked, naming the field
     attributes = {
         "type": TYPE_PREFIX + event_name,
-        "source": _named_source(
+        "source": _aws.source_reference(
             f"{event_source}.{region}.{bucket_name}", f"{where}.s3.bucket.name"
         ),
         "id": f"{request_id}.{host_id}",
@@ -204,15 +205,6 @@ def _checked_record(record: dict[str, Any], where: str) -> Converted:
     return Converted(_aws.event(attributes, record, paths), record)
 
 
-def _named_source(text: str, field: str) -> str:
-    """:func:`_aws.source_reference`, its refusal naming the native ``field``
-    (the bucket name, as the source's other refusals do)."""
-    try:
-        return _aws.source_reference(text)
-    except InvalidEventError as exc:
-        raise InvalidEventError(field, exc.reason, exc.value) from None
-
-
 def _test_event(payload: dict[str, Any]) -> Converted:
     bucket = _aws.string(payload, "Bucket", "")
     request_id = _aws.string(payload, "RequestId", "")
@@ -220,7 +212,7 @@ def _test_event(payload: dict[str, Any]) -> Converted:
     _aws.timestamp(payload, "Time", "")  # checked, naming the field
     attributes = {
         "type": TYPE_PREFIX + payload["Event"][len(CONFIGURATION_PREFIX) :],
-        "source": _named_source(TEST_EVENT_SOURCE_PREFIX + bucket, "Bucket"),
+        "source": _aws.source_reference(TEST_EVENT_SOURCE_PREFIX + bucket, "Bucket"),
         "id": f"{request_id}.{host_id}",
         "time": payload.get("Time"),  # checked above; kept as text
         "datacontenttype": _aws.JSON,

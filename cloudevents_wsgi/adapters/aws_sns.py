@@ -138,12 +138,14 @@ class SNSAdapter:
             subject = _aws.optional_string(document, "Subject", where) or None
         else:
             data, content_type = document, _aws.JSON
-        source = topic_arn
+        source, source_path = topic_arn, _aws.path_join(where, "TopicArn")
         if SOURCE_IS_SUBSCRIPTION[message_type] and subscription_arn:
+            # A Lambda record's: beside its Sns document (where: Records[i].Sns).
             source = subscription_arn
+            source_path = where.removesuffix(".Sns") + ".EventSubscriptionArn"
         attributes = {
             "type": TYPE_PREFIX + message_type,
-            "source": _aws.source_reference(source),
+            "source": _aws.source_reference(source, source_path),
             "id": _aws.string(document, "MessageId", where),
             "subject": subject,
             "time": _aws.timestamp(document, "Timestamp", where),

@@ -81,7 +81,9 @@ class SQSAdapter(_aws.BatchRecordsAdapter):
                     return inner
         attributes = {
             "type": TYPE,
-            "source": _aws.source_reference(_aws.string(record, "eventSourceARN", where)),
+            "source": _aws.source_reference(
+                _aws.string(record, "eventSourceARN", where), f"{where}.eventSourceARN"
+            ),
             "id": message_id,
             "time": _sent(record, where),
             "datacontenttype": content_type,
