@@ -354,10 +354,11 @@ class CloudEventsMiddleware:
             return self.app(environ, start_response)
         content_type = environ.get("CONTENT_TYPE")
         try:
-            if "HTTP_CE_SPECVERSION" in environ or (
+            has_specversion = "HTTP_CE_SPECVERSION" in environ
+            if has_specversion or (
                 content_type and content_type[:23].lower().startswith(_FORMAT_PREFIX)
             ):
-                mode = content_mode(content_type, "HTTP_CE_SPECVERSION" in environ)
+                mode = content_mode(content_type, has_specversion)
             else:
                 mode = None  # content_mode's own first test, inline: most requests stop here
             if mode is None:

@@ -45,9 +45,9 @@ def _fresh(code: str, *args: str) -> list[str]:
 
 # -- the diagnostics module, imported by the first refusal ---------------------------
 
-_MIDDLEWARE_FIRST_REFUSAL = """
-import io, json, logging, sys, threading
-from cloudevents_wsgi import CloudEventsMiddleware
+# Both scripts below: diagnostics not yet imported, the package's log lines
+# collected, and an app that answers at once.
+_SEEN_LINES = """
 assert "cloudevents_wsgi.diagnostics" not in sys.modules
 lines = []
 class Seen(logging.Handler):
@@ -57,7 +57,15 @@ logging.getLogger("cloudevents_wsgi").addHandler(Seen())
 def app(environ, start_response):
     start_response("200 OK", [])
     return [b""]
-middleware = CloudEventsMiddleware(app, max_body_size=200)
+"""
+
+_MIDDLEWARE_FIRST_REFUSAL = (
+    """
+import io, json, logging, sys, threading
+from cloudevents_wsgi import CloudEventsMiddleware
+"""
+    + _SEEN_LINES
+    + """middleware = CloudEventsMiddleware(app, max_body_size=200)
 def post(body, content_type):
     environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "CONTENT_TYPE": content_type,
                "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
@@ -90,6 +98,7 @@ else:  # eight threads at once, each with the first refusal of its own
 print(json.dumps(answers))
 print(json.dumps(lines))
 """
+)
 
 
 @pytest.mark.parametrize(
@@ -114,22 +123,16 @@ def test_the_first_refusal_of_a_process_is_answered_and_logged(
         assert "SECRET" not in message
 
 
-_LAMBDA_FIRST_FAILURE = """
+_LAMBDA_FIRST_FAILURE = (
+    """
 import json, logging, sys
 sys.path.insert(0, sys.argv[2])
 from tests import builders
 from cloudevents_wsgi.aws_lambda import make_lambda_handler
 from cloudevents_wsgi.aws_lambda.errors import EventFailedError
-assert "cloudevents_wsgi.diagnostics" not in sys.modules
-lines = []
-class Seen(logging.Handler):
-    def emit(self, record):
-        lines.append([record.name, record.getMessage()])
-logging.getLogger("cloudevents_wsgi").addHandler(Seen())
-def app(environ, start_response):
-    start_response("200 OK", [])
-    return [b""]
-handler = make_lambda_handler(app)
+"""
+    + _SEEN_LINES
+    + """handler = make_lambda_handler(app)
 bad = {"specversion": "1.0", "id": "1", "source": "/s", "type": "t", "time": "SECRET-TIME"}
 kind = sys.argv[1]
 if kind == "sqs":
@@ -150,6 +153,7 @@ except EventFailedError as error:
 print(json.dumps(answer))
 print(json.dumps(lines))
 """
+)
 
 
 @pytest.mark.parametrize(
