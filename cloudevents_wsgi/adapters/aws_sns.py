@@ -107,7 +107,9 @@ class SNSAdapter:
         where: str = "",
     ) -> list[Converted]:
         """The CloudEvents of one SNS message document (``native`` defaults to
-        the document; ``where`` is its field path, for errors)."""
+        the document; ``where`` is its field path, for errors: a refused
+        ``subscription_arn`` is named ``EventSubscriptionArn`` beside a
+        ``where`` ending in ``Sns``, under it otherwise)."""
         document = _aws.obj(document, where)
         message_type = _aws.string(document, "Type", where)
         if message_type not in MESSAGE_TYPES:
@@ -140,9 +142,11 @@ class SNSAdapter:
             data, content_type = document, _aws.JSON
         source, source_path = topic_arn, _aws.path_join(where, "TopicArn")
         if SOURCE_IS_SUBSCRIPTION[message_type] and subscription_arn:
-            # A Lambda record's: beside its Sns document (where: Records[i].Sns).
+            # A Lambda record's: beside its Sns document (where: Records[i].Sns);
+            # a caller's document elsewhere ("" at the top): under where.
             source = subscription_arn
-            source_path = where.removesuffix(".Sns") + ".EventSubscriptionArn"
+            parent = "" if where == "Sns" else where.removesuffix(".Sns")
+            source_path = _aws.path_join(parent, "EventSubscriptionArn")
         attributes = {
             "type": TYPE_PREFIX + message_type,
             "source": _aws.source_reference(source, source_path),
