@@ -12,14 +12,79 @@ if TYPE_CHECKING:
     from typing import NamedTuple as NamedTuple
 else:
     from collections import namedtuple
+    from types import FunctionType
+
+    try:
+        from _collections import _tuplegetter  # collections.namedtuple's field accessor
+    except ImportError:  # not CPython: as collections does
+        from operator import itemgetter
+
+        def _tuplegetter(index: int, doc: str) -> Any:
+            return property(itemgetter(index), doc=doc)
+
+    _tuple_new = tuple.__new__
+
+    # __new__ of 2, 3 and 4 fields, whose parameters are renamed after the
+    # fields (code.replace) where collections.namedtuple compiles source with
+    # eval(): 0.1 ms of the Lambda cold start per class (measured). Others
+    # are built by namedtuple().
+    def _new_2(_cls, _0, _1):
+        return _tuple_new(_cls, (_0, _1))
+
+    def _new_3(_cls, _0, _1, _2):
+        return _tuple_new(_cls, (_0, _1, _2))
+
+    def _new_4(_cls, _0, _1, _2, _3):
+        return _tuple_new(_cls, (_0, _1, _2, _3))
+
+    _NEW = {2: _new_2, 3: _new_3, 4: _new_4}
+
+    # namedtuple's methods, shared by the classes built here (each reads its
+    # class's _fields).
+    @classmethod
+    def _make(cls, iterable):
+        result = _tuple_new(cls, iterable)
+        if len(result) != len(cls._fields):
+            raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(result)}")
+        return result
+
+    def _replace(self, /, **kwds):
+        result = self._make(map(kwds.pop, self._fields, self))
+        if kwds:
+            raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+        return result
+
+    def __repr__(self):
+        pairs = zip(self._fields, self, strict=True)
+        fields = ", ".join(f"{name}={value!r}" for name, value in pairs)
+        return f"{self.__class__.__name__}({fields})"
+
+    def _asdict(self):
+        return dict(zip(self._fields, self, strict=True))
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    _METHODS = {
+        "_make": _make,
+        "_replace": _replace,
+        "__repr__": __repr__,
+        "_asdict": _asdict,
+        "__getnewargs__": __getnewargs__,
+    }
 
     class _NamedTupleMeta(type):
         def __new__(cls, typename: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
             fields = tuple(namespace.get("__annotations__", ()))
-            defaults = [namespace[name] for name in fields if name in namespace]
+            defaults = tuple(namespace[name] for name in fields if name in namespace)
             if any(name not in namespace for name in fields[len(fields) - len(defaults) :]):
                 raise TypeError(f"{typename}: a field without a default follows one with a default")
-            built = namedtuple(typename, fields, defaults=defaults, module=namespace["__module__"])
+            module = namespace["__module__"]
+            template = _NEW.get(len(fields))
+            if template is None or any(name.startswith("_") for name in fields):
+                built = namedtuple(typename, fields, defaults=defaults, module=module)
+            else:
+                built = _build(typename, fields, defaults, module, template)
             # As typing's, less the ForwardRefs: the annotations (strings under
             # ``from __future__ import annotations``) for get_type_hints() and
             # inspect.signature().
@@ -31,6 +96,37 @@ else:
                     setattr(built, key, value)
             built.__qualname__ = namespace["__qualname__"]
             return built
+
+    def _build(
+        typename: str,
+        fields: tuple[str, ...],
+        defaults: tuple[Any, ...],
+        module: str,
+        template: Any,
+    ) -> type:
+        """The class collections.namedtuple(typename, fields, defaults=...,
+        module=...) builds, its __new__ made from ``template``."""
+        code = template.__code__.replace(
+            co_varnames=("_cls", *fields),
+            co_name="__new__",
+            co_qualname=f"{typename}.__new__",
+        )
+        new = FunctionType(code, template.__globals__, "__new__", defaults)
+        new.__doc__ = f"Create new instance of {typename}({', '.join(fields)})"
+        first_default = len(fields) - len(defaults)
+        body: dict[str, Any] = {
+            "__doc__": f"{typename}({', '.join(fields)})",
+            "__slots__": (),
+            "_fields": fields,
+            "_field_defaults": dict(zip(fields[first_default:], defaults, strict=True)),
+            "__new__": new,
+            "__match_args__": fields,
+            "__module__": module,
+            **_METHODS,
+        }
+        for index, name in enumerate(fields):
+            body[name] = _tuplegetter(index, f"Alias for field number {index}")
+        return type(typename, (tuple,), body)
 
     _NOT_COPIED = frozenset(("__module__", "__qualname__", "__annotations__", "__orig_bases__"))
     _NamedTupleBase = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})
@@ -45,11 +141,12 @@ else:
     NamedTuple.__mro_entries__ = lambda bases: (_NamedTupleBase,)
 
 # NamedTuple (above) is typing.NamedTuple for type checkers and, at run time,
-# the same class syntax building the same collections.namedtuple without
-# evaluating the annotations: typing.NamedTuple compiles each string
-# annotation (``from __future__ import annotations``) into a ForwardRef, and
-# the first compile() of a process costs 1 to 1.6 ms of Lambda's cold start
-# (it builds the ast module's types). The classes on the Lambda import path
+# the same class syntax building the same class as collections.namedtuple,
+# without evaluating the annotations or compiling source: typing.NamedTuple
+# compiles each string annotation (``from __future__ import annotations``)
+# into a ForwardRef, and the first compile() of a process costs 1 to 1.6 ms
+# of Lambda's cold start (it builds the ast module's types); namedtuple()
+# compiles its __new__ with eval(). The classes on the Lambda import path
 # (Message, adapters.base.Converted, dispatch.Refused) use it.
 
 # Not a dataclass either: importing dataclasses costs a Lambda cold start
