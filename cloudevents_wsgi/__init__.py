@@ -1,5 +1,7 @@
 """Send CloudEvents, and the native events of AWS, Azure and Google, to any WSGI app."""
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     CloudEventsWSGIError,
     ConfigurationError,
@@ -11,8 +13,10 @@ from .errors import (
 from .event import CloudEvent
 from .message import Message
 from .middleware import CloudEventsMiddleware
-from .receiver import from_http
 from .writer import to_http, to_http_batch
+
+if TYPE_CHECKING:
+    from .receiver import from_http
 
 __version__ = "0.1.0"
 
@@ -30,3 +34,19 @@ __all__ = [
     "to_http",
     "to_http_batch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``from_http``, whose module (the receiver) is imported on first use
+    (PEP 562): a Lambda function that never sees a CloudEvent over HTTP never
+    loads it."""
+    if name == "from_http":
+        from .receiver import from_http
+
+        globals()[name] = from_http
+        return from_http
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

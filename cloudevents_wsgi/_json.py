@@ -16,6 +16,8 @@ from .errors import InvalidEventError
 
 __all__ = [
     "ACCELERATOR_VARIABLE",
+    "MAX_ATTRIBUTES",
+    "MAX_BATCH",
     "MAX_DEPTH",
     "check_depth",
     "decode_text",
@@ -29,6 +31,11 @@ __all__ = [
 # Default for JSON nesting: DynamoDB items nest 32 levels, each two JSON levels
 # deep ({"M": {...}}), inside a few levels of envelope.
 MAX_DEPTH: Final = 128
+# Default for the batch length limit (DoS guard; configurable).
+MAX_BATCH: Final = 1000
+# Default for the attributes of one event (DoS guard; configurable): far more
+# than any event has; a WSGI server caps all headers at about 100.
+MAX_ATTRIBUTES: Final = 100
 
 
 # Set to "stdlib" to leave msgspec unused even where it is installed.

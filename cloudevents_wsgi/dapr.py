@@ -36,6 +36,7 @@ from ._json import load_json
 from .diagnostics import LOGGED_BY_CALLER
 from .errors import InvalidEventError, log_safe
 from .receiver import content_mode
+from .spec import STRUCTURED_TYPE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -91,7 +92,7 @@ def dapr_response_body(status: str) -> bytes:
 
 #: The environ key holding the ``entryId`` of a bulk delivery's entry, in its call.
 ENTRY_ID: Final = "cloudevents_wsgi.dapr_entry_id"
-_STRUCTURED: Final = "application/cloudevents+json"
+_STRUCTURED: Final = STRUCTURED_TYPE
 # The content types a bulk envelope is looked for in (Dapr sends application/json).
 _ENVELOPE_TYPES: Final = ("application/json", _STRUCTURED)
 

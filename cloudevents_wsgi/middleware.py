@@ -37,7 +37,14 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from . import environ as keys
 from ._body import read_event_body, read_or_pass
-from ._json import encode_native, json_depth_over, load_json
+from ._json import (
+    MAX_ATTRIBUTES,
+    MAX_BATCH,
+    MAX_DEPTH,
+    encode_native,
+    json_depth_over,
+    load_json,
+)
 from ._options import check_flag, check_native_names, check_routes
 from ._wsgi import Response, run
 from .adapters.base import Adapter, BatchAdapter, Converted
@@ -66,24 +73,16 @@ from .origins import (
     Origins,
     answer,
 )
-from .receiver import (
-    _FORMAT_PREFIX,
-    BATCH,
-    BINARY,
-    MAX_ATTRIBUTES,
-    MAX_BATCH,
-    MAX_DEPTH,
-    content_mode,
-    parse_batch,
-    parse_binary,
-    parse_structured,
-)
+from .spec import BATCH, BINARY, FORMAT_PREFIX, STRUCTURED
 from .writer import json_bytes
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from . import receiver
     from .idempotency import IdempotencyStore
+else:
+    receiver = None  # the module, imported by the first CloudEvents request: _import_receiver()
 
 __all__ = ["CloudEventsMiddleware"]
 
@@ -97,7 +96,7 @@ logger = logging.getLogger("cloudevents_wsgi")
 logging.getLogger("cloudevents_wsgi.refused")
 logging.getLogger("cloudevents_wsgi.lambda")
 
-MODES: Final = ("binary", "structured")
+MODES: Final = (BINARY, STRUCTURED)
 NATIVE: Final = "native"
 # Large enough for any event a broker sends (SQS, Event Grid and Pub/Sub cap
 # theirs at 256 KiB to 10 MB); anything bigger is a mistake or an attack.
@@ -109,6 +108,14 @@ DEFAULT_METHODS: Final = ("POST", "PUT", "PATCH")
 MAX_HEADER_SIZE: Final = 8192
 #: Deprecated: the default of ``max_attributes`` (the old ``max_headers``).
 MAX_HEADERS: Final = MAX_ATTRIBUTES
+
+
+def _import_receiver() -> None:
+    """Binds the global ``receiver``: a function that never sees a CloudEvent
+    over HTTP (S3 or API Gateway through the Lambda shim) never imports it
+    (0.2 ms of a Lambda cold start)."""
+    global receiver
+    from . import receiver
 
 
 def log_refusal(error: InvalidEventError, environ: WSGIEnvironment) -> None:
@@ -321,7 +328,7 @@ class CloudEventsMiddleware:
         self.routes = route_pairs
         self.dapr = dapr
         # Whether a binary request may take the fast path (no per-event work).
-        self._plain_binary = mode == "binary" and not self.routes and not dapr
+        self._plain_binary = mode == BINARY and not self.routes and not dapr
         self.max_body_size = max_body_size
         self.max_batch_size = max_batch_size
         self.max_json_depth = max_json_depth
@@ -356,9 +363,11 @@ class CloudEventsMiddleware:
         try:
             has_specversion = "HTTP_CE_SPECVERSION" in environ
             if has_specversion or (
-                content_type and content_type[:23].lower().startswith(_FORMAT_PREFIX)
+                content_type and content_type[:23].lower().startswith(FORMAT_PREFIX)
             ):
-                mode = content_mode(content_type, has_specversion)
+                if receiver is None:
+                    _import_receiver()
+                mode = receiver.content_mode(content_type, has_specversion)
             else:
                 mode = None  # content_mode's own first test, inline: most requests stop here
             if mode is None:
@@ -371,7 +380,7 @@ class CloudEventsMiddleware:
             if mode == BINARY:
                 raw_headers = keys.ce_headers(environ)
                 self._check_headers(raw_headers)
-                event = parse_binary(
+                event = receiver.parse_binary(
                     raw_headers, content_type or None, body, max_depth=depth, max_attributes=most
                 )
                 if self._plain_binary and keys.LAMBDA_DELIVERY not in environ:
@@ -381,11 +390,11 @@ class CloudEventsMiddleware:
                     return self.app(environ, start_response)
                 events = [event]
             elif mode == BATCH:
-                events = parse_batch(
+                events = receiver.parse_batch(
                     body, max_batch=self.max_batch_size, max_depth=depth, max_attributes=most
                 )
             else:
-                events = [parse_structured(body, max_depth=depth, max_attributes=most)]
+                events = [receiver.parse_structured(body, max_depth=depth, max_attributes=most)]
             if mode != BATCH and keys.LAMBDA_DELIVERY not in environ:
                 # One event, no one recording: the app's answer streams straight back.
                 env = self._event_environ(
@@ -507,7 +516,7 @@ class CloudEventsMiddleware:
         env = dict(environ)
         if adapter is not None:
             env[keys.ADAPTER] = adapter
-        if self.mode == "binary":
+        if self.mode == BINARY:
             # Structured where binary cannot carry the event as it is (data
             # that is itself a CloudEvent, JSON data without a type...).
             keys.write_binary(env, item.event, body)

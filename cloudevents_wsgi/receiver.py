@@ -14,11 +14,28 @@ from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 from . import spec
-from ._json import MAX_DEPTH, check_depth, decode_text, encode_decoded, load_json, parse_json
+from ._json import (
+    MAX_ATTRIBUTES,
+    MAX_BATCH,
+    MAX_DEPTH,
+    check_depth,
+    decode_text,
+    encode_decoded,
+    load_json,
+    parse_json,
+)
 from .errors import InvalidEventError, PayloadTooLargeError, UnsupportedFormatError
 from .event import CloudEvent
 from .message import Message, is_plain_header_value
-from .spec import datetime
+from .spec import (
+    BATCH,
+    BATCH_TYPE,
+    BINARY,
+    FORMAT_PREFIX,
+    STRUCTURED,
+    STRUCTURED_TYPE,
+    datetime,
+)
 
 __all__ = [
     "BATCH",
@@ -36,19 +53,7 @@ __all__ = [
     "parse_structured",
 ]
 
-BINARY: Final = "binary"
-STRUCTURED: Final = "structured"
-BATCH: Final = "batch"
-
-STRUCTURED_TYPE: Final = "application/cloudevents+json"
-BATCH_TYPE: Final = "application/cloudevents-batch+json"
-_FORMAT_PREFIX: Final = "application/cloudevents"
-
-# Default for the batch length limit (DoS guard; configurable).
-MAX_BATCH: Final = 1000
-# Default for the attributes of one event (DoS guard; configurable): far more
-# than any event has; a WSGI server caps all headers at about 100.
-MAX_ATTRIBUTES: Final = 100
+_FORMAT_PREFIX: Final = FORMAT_PREFIX
 
 
 def content_mode(content_type: str | None, has_specversion_header: bool) -> str | None:

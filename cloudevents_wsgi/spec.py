@@ -33,6 +33,17 @@ OPTIONAL: Final = ("datacontenttype", "dataschema", "subject", "time")
 INT_MIN: Final = -(2**31)
 INT_MAX: Final = 2**31 - 1
 
+# The HTTP protocol binding's content modes (section 3) and the media types of
+# the JSON event format (section 3) and its batch (section 4):
+# https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md
+BINARY: Final = "binary"
+STRUCTURED: Final = "structured"
+BATCH: Final = "batch"
+STRUCTURED_TYPE: Final = "application/cloudevents+json"
+BATCH_TYPE: Final = "application/cloudevents-batch+json"
+# What every event format's media type starts with (lower case).
+FORMAT_PREFIX: Final = "application/cloudevents"
+
 # Patterns only the rarer paths need (a non-ASCII string, a timestamp in an
 # unusual spelling, an IP literal, a quoted media type parameter) are compiled
 # on first use: compiling them all at import took 1.3 ms of Lambda's cold start.

@@ -33,7 +33,7 @@ from urllib.parse import quote
 from . import spec
 from .errors import InvalidEventError
 from .message import Message, is_plain_header_value
-from .spec import datetime
+from .spec import BATCH_TYPE, BINARY, STRUCTURED, STRUCTURED_TYPE, datetime
 
 if TYPE_CHECKING:
     from .event import CloudEvent
@@ -52,9 +52,7 @@ __all__ = [
     "write_headers",
 ]
 
-STRUCTURED_TYPE: Final = "application/cloudevents+json"
-BATCH_TYPE: Final = "application/cloudevents-batch+json"
-_MODES: Final = ("binary", "structured")
+_MODES: Final = (BINARY, STRUCTURED)
 
 # Printable ASCII but space, '"' and '%' stays as it is (HTTP binding 3.1.3.2).
 _HEADER_SAFE: Final = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')

@@ -62,7 +62,7 @@ def _previous_receive() -> Iterator[None]:
     """``_receive`` as it was: ``content_mode`` asked for every content type
     (an empty prefix lets every non-empty one through the inline test; an
     empty or absent one without ce-specversion is content_mode's None)."""
-    with mock.patch.object(middleware_module, "_FORMAT_PREFIX", ""):
+    with mock.patch.object(middleware_module, "FORMAT_PREFIX", ""):
         yield
 
 
@@ -150,7 +150,7 @@ def _inline_test(content_type: Any, has_specversion: bool) -> bool:
     """The test _receive makes before asking content_mode."""
     return bool(
         has_specversion
-        or (content_type and content_type[:23].lower().startswith(middleware_module._FORMAT_PREFIX))
+        or (content_type and content_type[:23].lower().startswith(middleware_module.FORMAT_PREFIX))
     )
 
 
