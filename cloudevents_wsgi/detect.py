@@ -19,7 +19,15 @@ from typing import Any, Final
 from .adapters.base import Adapter
 from .message import Message
 
-__all__ = ["BUILTIN_MODULES", "MIGHT_MATCH", "builtin_adapters", "candidates", "find_adapter"]
+__all__ = [
+    "BUILTIN_MODULES",
+    "MIGHT_MATCH",
+    "builtin_adapter",
+    "builtin_adapters",
+    "candidates",
+    "find_adapter",
+    "nested_adapter",
+]
 
 BUILTIN_MODULES: Final = (
     "aws_s3",
@@ -101,6 +109,25 @@ def _adapter(name: str, unwrap: bool) -> Adapter:
             adapter = module.ADAPTER
         _builtin[(name, unwrap)] = adapter
     return adapter
+
+
+def builtin_adapter(name: str) -> Adapter:
+    """The adapter of built-in module ``name`` (:data:`BUILTIN_MODULES`),
+    the module imported on the first call."""
+    return _adapter(name, True)
+
+
+def nested_adapter(payload: Any, names: Sequence[str], message: Message) -> Adapter | None:
+    """The adapter of the first of the built-in modules ``names`` that
+    recognises ``payload`` (the body of an envelope: an SQS message, an SNS
+    notification), or ``None``; a module is imported only when its
+    :data:`MIGHT_MATCH` predicate holds."""
+    for name in names:
+        if MIGHT_MATCH[name](payload):
+            adapter = _adapter(name, True)
+            if adapter.matches(payload, message):
+                return adapter
+    return None
 
 
 def builtin_adapters(*, unwrap: bool = True) -> tuple[Adapter, ...]:

@@ -41,9 +41,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ..detect import nested_adapter
 from ..errors import InvalidEventError
 from ..message import Message
-from . import _aws, aws_s3
+from . import _aws
 from .base import Converted
 
 __all__ = ["ADAPTER", "SNSAdapter"]
@@ -61,6 +62,9 @@ SOURCE_IS_SUBSCRIPTION: Final = {
 SUBSCRIPTION_HEADER: Final = "x-amz-sns-subscription-arn"
 
 _NO_HEADERS: Final = Message()
+# The module of the one notification an SNS message may hold (S3's to a
+# topic), imported by the first message that might be one.
+_NESTED: Final = ("aws_s3",)
 
 
 class SNSAdapter:
@@ -127,15 +131,14 @@ class SNSAdapter:
                 inner_event = _aws.inner_cloudevent(data, _aws.path_join(where, "Message"))
                 if inner_event is not None:
                     return [Converted(inner_event, document if native is None else native)]
-            if (
-                self.unwrap
-                and content_type == _aws.JSON
-                and aws_s3.ADAPTER.matches(data, _NO_HEADERS)
-            ):
+            adapter = (
+                nested_adapter(data, _NESTED, _NO_HEADERS)
+                if self.unwrap and content_type == _aws.JSON
+                else None
+            )
+            if adapter is not None:
                 prefix = _aws.path_join(where, "Message") + "."
-                inner: list[Converted] = _aws.prefixed(
-                    prefix, aws_s3.ADAPTER.convert, data, _NO_HEADERS
-                )
+                inner: list[Converted] = _aws.prefixed(prefix, adapter.convert, data, _NO_HEADERS)
                 return inner
             subject = _aws.optional_string(document, "Subject", where) or None
         else:

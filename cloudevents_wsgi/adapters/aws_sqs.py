@@ -30,22 +30,21 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ..detect import nested_adapter
 from ..message import Message
-from . import _aws, aws_eventbridge, aws_s3, aws_sns
-from .base import Adapter, Converted
+from . import _aws
+from .base import Converted
 
 __all__ = ["ADAPTER", "SQSAdapter"]
 
 TYPE: Final = "com.amazonaws.sqs.message"
 EVENT_SOURCE: Final = "aws:sqs"
 
-# The envelopes an SQS body may hold, tried in this order (each recognises
-# only its own kind, so the order never decides).
-NESTED: Final[tuple[Adapter, ...]] = (
-    aws_s3.ADAPTER,
-    aws_sns.ADAPTER,
-    aws_eventbridge.ADAPTER,
-)
+# The modules of the envelopes an SQS body may hold, tried in this order
+# (each recognises only its own kind, so the order never decides); each is
+# imported by the first body that might be one (detect.MIGHT_MATCH): the
+# first SQS event of plain messages imports no other adapter.
+NESTED: Final = ("aws_s3", "aws_sns", "aws_eventbridge")
 
 _NO_HEADERS: Final = Message()
 
@@ -73,12 +72,12 @@ class SQSAdapter(_aws.BatchRecordsAdapter):
             inner_event = _aws.inner_cloudevent(data, f"{where}.body")
             if inner_event is not None:
                 return [Converted(inner_event, record)]
-            for adapter in NESTED:
-                if adapter.matches(data, _NO_HEADERS):
-                    inner: list[Converted] = _aws.prefixed(
-                        f"{where}.body.", adapter.convert, data, _NO_HEADERS
-                    )
-                    return inner
+            adapter = nested_adapter(data, NESTED, _NO_HEADERS)
+            if adapter is not None:
+                inner: list[Converted] = _aws.prefixed(
+                    f"{where}.body.", adapter.convert, data, _NO_HEADERS
+                )
+                return inner
         attributes = {
             "type": TYPE,
             "source": _aws.source_reference(

@@ -44,10 +44,10 @@ it (the app never saw it); a failure that names no record fails them all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from ..delivery import EventResult
+from ..detect import builtin_adapter
 
 if TYPE_CHECKING:
     from ..adapters.base import BatchAdapter
@@ -68,23 +68,18 @@ _KAFKA: Final = "aws:kafka"
 _KAFKA_SOURCES: Final = ("aws:kafka", "SelfManagedKafka")
 # The order key of every record of a stream batch (one shard per invocation).
 _SHARD: Final = "shard"
-# The eventSource of each of _adapters(), looked at before they are imported:
-# the first S3 event imports no batch adapter.
-_BATCH_SOURCES: Final = frozenset((_QUEUE, "aws:kinesis", "aws:dynamodb"))
+# The module of each eventSource's adapter, imported by its first batch: the
+# first S3 event imports no batch adapter, the first SQS batch only SQS's.
+_BATCH_MODULES: Final = {
+    _QUEUE: "aws_sqs",
+    "aws:kinesis": "aws_kinesis",
+    "aws:dynamodb": "aws_dynamodb",
+    _KAFKA: "aws_kafka",
+}
 
 
-@lru_cache(maxsize=1)
-def _adapters() -> dict[str, BatchAdapter]:
-    # Imported on first use: a function that never sees a batch never loads them.
-    from ..adapters import aws_dynamodb, aws_kafka, aws_kinesis, aws_sqs
-
-    batch: tuple[BatchAdapter, ...] = (
-        aws_sqs.ADAPTER,
-        aws_kinesis.ADAPTER,
-        aws_dynamodb.ADAPTER,
-        aws_kafka.ADAPTER,
-    )
-    return {adapter.event_source: adapter for adapter in batch}
+def _adapter(source: str) -> BatchAdapter:
+    return cast("BatchAdapter", builtin_adapter(_BATCH_MODULES[source]))
 
 
 def batch_adapter(event: Any) -> BatchAdapter | None:
@@ -94,15 +89,13 @@ def batch_adapter(event: Any) -> BatchAdapter | None:
     if not isinstance(event, dict):
         return None
     if event.get("eventSource") in _KAFKA_SOURCES:
-        kafka = _adapters()[_KAFKA]
+        kafka = _adapter(_KAFKA)
         return kafka if records_of(event, kafka) else None
     records = event.get("Records")
     if not isinstance(records, list) or not records or not isinstance(records[0], dict):
         return None
     source = records[0].get("eventSource")
-    adapter = (
-        _adapters().get(source) if isinstance(source, str) and source in _BATCH_SOURCES else None
-    )
+    adapter = _adapter(source) if isinstance(source, str) and source in _BATCH_MODULES else None
     if adapter is None:
         return None  # the usual non-batch event (S3...): one look, no loop
     sources: set[Any] = set()
