@@ -36,17 +36,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """``from_http``, whose module (the receiver) is imported on first use
-    (PEP 562): a Lambda function that never sees a CloudEvent over HTTP never
-    loads it."""
-    if name == "from_http":
-        from .receiver import from_http
+# Not for type checkers, which would take any name this module lacks for a
+# lazy one (a misspelled import typed as Any): they see the import above.
+if not TYPE_CHECKING:
 
-        globals()[name] = from_http
-        return from_http
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        """``from_http``, whose module (the receiver) is imported on first
+        use (PEP 562): a Lambda function that never sees a CloudEvent over
+        HTTP never loads it."""
+        if name == "from_http":
+            from .receiver import from_http
 
+            globals()[name] = from_http
+            return from_http
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

@@ -49,7 +49,6 @@ from ._options import check_flag, check_native_names, check_routes
 from ._wsgi import Response, run
 from .adapters.base import Adapter, BatchAdapter, Converted
 from .delivery import LambdaDelivery
-from .detect import find_adapter
 from .dispatch import (
     Refused,
     dispatch,
@@ -80,8 +79,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from . import receiver
+    from .detect import find_adapter
     from .idempotency import IdempotencyStore
 else:
+    find_adapter = None  # imported by the first native event: _import_detect()
     receiver = None  # the module, imported by the first CloudEvents request: _import_receiver()
 
 __all__ = ["CloudEventsMiddleware"]
@@ -116,6 +117,11 @@ def _import_receiver() -> None:
     (0.2 ms of a Lambda cold start)."""
     global receiver
     from . import receiver
+
+
+def _import_detect() -> None:
+    global find_adapter
+    from .detect import find_adapter
 
 
 def log_refusal(error: InvalidEventError, environ: WSGIEnvironment) -> None:
@@ -431,6 +437,8 @@ class CloudEventsMiddleware:
         payload = delivery.payload
         message = keys.request_message(environ)
         try:
+            if find_adapter is None:
+                _import_detect()
             adapter = find_adapter(payload, message, self.adapters, unwrap=self.unwrap)
             if adapter is None:
                 if delivery.fallback is None:
@@ -574,6 +582,8 @@ class CloudEventsMiddleware:
                 handshake = origins.check(_EXPECTED_ADAPTER[origin], payload, environ)
                 if handshake is not None:
                     return answer(handshake, start_response)
+            if find_adapter is None:
+                _import_detect()
             adapter = find_adapter(payload, message, self.adapters, unwrap=self.unwrap)
             if origin == "http":
                 if adapter is None or not origins.accepts_over_http(adapter, environ):

@@ -3,18 +3,25 @@ load, in fresh interpreters.
 
 - the receiver (CloudEvents over HTTP) is imported by the first CloudEvents
   request, not by the package: an S3 or API Gateway function never loads it;
-- ``cloudevents_wsgi.from_http`` is still the receiver's, on first use.
+- ``cloudevents_wsgi.from_http`` is still the receiver's, on first use;
+- the first SQS, SNS or stream batch imports only its own adapter (and the
+  one of an envelope its body holds);
+- the packages' lazy names are typed for type checkers, misspellings refused.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import cloudevents_wsgi
+
+from .conftest import ROOT
 
 # Runs the handler on the samples named in argv, then prints the package's
 # modules loaded at each step as JSON.
@@ -159,3 +166,35 @@ def test_an_s3_notification_in_a_queue_is_converted_once_its_adapter_is_loaded()
     assert via_queue.event.get_attributes() == direct.event.get_attributes()
     assert via_queue.native == direct.native
     assert via_queue.record_id == queued["Records"][0]["messageId"]
+
+
+MISSPELLED = """
+from cloudevents_wsgi import from_http, from_htp
+from cloudevents_wsgi.aws_lambda import EventFailedError, EventFailedEror
+reveal_type(from_http)
+reveal_type(EventFailedError)
+"""
+
+
+def test_type_checkers_see_the_lazy_names_and_refuse_misspelled_ones(tmp_path: Path) -> None:
+    """The packages' PEP 562 __getattr__ is hidden from type checkers (which
+    would type any missing name as Any): the lazy names are typed from their
+    modules, and a misspelled import is an error."""
+    (tmp_path / "user.py").write_text(MISSPELLED)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MYPYPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = out.stdout.splitlines()
+    errors = [line for line in lines if ": error:" in line]
+    assert len(errors) == 2, out.stdout
+    assert '"cloudevents_wsgi" has no attribute "from_htp"' in errors[0]
+    assert '"cloudevents_wsgi.aws_lambda" has no attribute "EventFailedEror"' in errors[1]
+    revealed = [line for line in lines if "Revealed type" in line]
+    assert "list[cloudevents_wsgi.event.CloudEvent]" in revealed[0]
+    assert "cloudevents_wsgi.aws_lambda.errors.EventFailedError" in revealed[1]

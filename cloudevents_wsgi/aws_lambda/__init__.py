@@ -98,7 +98,6 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 from .._options import check_path, check_routes
 from ..errors import ConfigurationError
 from ..middleware import CloudEventsMiddleware
-from .errors import BatchFailedError, EventFailedError
 from .options import DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TEXT_TYPES, Options
 
 if TYPE_CHECKING:
@@ -107,6 +106,7 @@ if TYPE_CHECKING:
     # Imported on first use (cold start: see __getattr__ below).
     from .batch import batch_item_failures
     from .cloudformation import CustomResourceResponseError
+    from .errors import BatchFailedError, EventFailedError
     from .http import ResponseTooLargeError
 
 __all__ = [
@@ -209,31 +209,37 @@ def _trigger(name: str) -> Trigger:
 
 
 _LAZY: Final = {
+    # Raised for a native event (.native, .authorizer), which imports them.
+    "BatchFailedError": ("errors", "BatchFailedError"),
+    "EventFailedError": ("errors", "EventFailedError"),
     "batch_item_failures": ("batch", "batch_item_failures"),
     "CustomResourceResponseError": ("cloudformation", "CustomResourceResponseError"),
     "ResponseTooLargeError": ("http", "ResponseTooLargeError"),
 }
 
 
-def __getattr__(name: str) -> Any:
-    """:data:`TRIGGERS` and the names of rarely used modules, imported on first
-    use (PEP 562): the import of this package is Lambda's cold start."""
-    if name == "TRIGGERS":
-        triggers = (*(_trigger(module) for _, _, module in _TABLE), _trigger(_LAST))
-        globals()[name] = triggers
-        return triggers
-    if name in _LAZY:
-        module, attribute = _LAZY[name]
-        value = getattr(import_module(f"{__name__}.{module}"), attribute)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return import_module(f"{__name__}.{name}")  # as when the package imported them all
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Not for type checkers, which would take any name this module lacks for a
+# lazy one (a misspelled import typed as Any): they see the imports above.
+if not TYPE_CHECKING:
 
+    def __getattr__(name: str) -> Any:
+        """:data:`TRIGGERS` and the names of rarely used modules, imported on first
+        use (PEP 562): the import of this package is Lambda's cold start."""
+        if name == "TRIGGERS":
+            triggers = (*(_trigger(module) for _, _, module in _TABLE), _trigger(_LAST))
+            globals()[name] = triggers
+            return triggers
+        if name in _LAZY:
+            module, attribute = _LAZY[name]
+            value = getattr(import_module(f"{__name__}.{module}"), attribute)
+            globals()[name] = value
+            return value
+        if name in _SUBMODULES:
+            return import_module(f"{__name__}.{name}")  # as when the package imported them all
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_SUBMODULES})
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__, *_SUBMODULES})
 
 
 _SUBMODULES: Final = frozenset((*_BY_MODULE, _LAST, "batch", "http", "invocation"))
