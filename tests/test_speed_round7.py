@@ -50,6 +50,8 @@ for name in sys.argv[1:]:
             "body": json.dumps({"specversion": "1.0", "id": "1", "source": "/s", "type": "t"}),
             "isBase64Encoded": False,
         }
+    elif name == "direct":  # a direct invoke: a JSON object no adapter recognises
+        event = {"orderId": "o-1", "total": 12.5}
     elif name == "sqs-holding-s3":  # an S3 notification sent to a queue
         event = load_sample("sqs-batch")
         event["Records"] = event["Records"][:1]
@@ -198,3 +200,15 @@ def test_type_checkers_see_the_lazy_names_and_refuse_misspelled_ones(tmp_path: P
     revealed = [line for line in lines if "Revealed type" in line]
     assert "list[cloudevents_wsgi.event.CloudEvent]" in revealed[0]
     assert "cloudevents_wsgi.aws_lambda.errors.EventFailedError" in revealed[1]
+
+
+INVOCATION = "cloudevents_wsgi.aws_lambda.invocation"
+
+
+def test_the_invocation_module_is_imported_by_the_first_direct_invoke_only() -> None:
+    steps = _steps("s3-object-created", "sqs-batch", "direct")
+    loaded = {step[0]: step[1] for step in steps}
+    assert INVOCATION not in loaded["s3-object-created"]
+    assert INVOCATION not in loaded["sqs-batch"]
+    assert INVOCATION in loaded["direct"]
+    assert steps[-1][2] == "ok"  # the app's answer is the invocation's result

@@ -32,7 +32,7 @@ from ..delivery import EventResult, LambdaDelivery
 from ..environ import LAMBDA_DELIVERY
 from ..errors import log_safe
 from ..middleware import CloudEventsMiddleware
-from . import batch, http, invocation
+from . import batch, http
 from .errors import BatchFailedError, EventFailedError
 from .options import Options
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
     from ..adapters.base import BatchAdapter
+    from ..event import CloudEvent
 
 KIND: Final = "native"
 
@@ -73,9 +74,7 @@ def handle(
     # CloudEvent: the middleware says so (fell_back), recognising it once.
     content_type = _content_type(event)
     fallback = (
-        partial(invocation.cloudevent, context=context)
-        if content_type == "application/json"
-        else None
+        partial(_invocation_event, context=context) if content_type == "application/json" else None
     )
     delivery = LambdaDelivery(event, routes=options.routes, fallback=fallback)
     response = post(app, options, delivery, context, environ, content_type)
@@ -109,6 +108,8 @@ def handle(
         ) from _first_exception(results)
     if delivery.fell_back:
         # A direct invoke, Step Functions...: the app's answer is the result.
+        from . import invocation
+
         return invocation.result(response.body, response.header("content-type"))
     text, is_base64 = http.encode_body(response, options)
     return {
@@ -117,6 +118,14 @@ def handle(
         "body": text,
         "isBase64Encoded": is_base64,
     }
+
+
+def _invocation_event(payload: Any, context: Any) -> CloudEvent:
+    """:func:`.invocation.cloudevent`, its module imported by the first
+    payload no adapter recognises: the first S3 or SQS event never loads it."""
+    from . import invocation
+
+    return invocation.cloudevent(payload, context)
 
 
 def deadline_clock(context: Any) -> batch.Clock | None:
