@@ -1094,7 +1094,8 @@ def lambda_import_cost(settings: Settings) -> list[Row]:
     fair_ours, fair_peer = _import_times(
         LAMBDA_IMPORT, APIG_IMPORT, runs, (*preload, "gc"), "gc.collect()\n"
     )
-    adapters = _adapters_imported_by_first_s3_event()
+    adapters = _adapters_imported_by_first_event("s3-object-created")
+    sqs_adapters = _adapters_imported_by_first_event("sqs-batch")
     return [
         Row(
             "h) import time after the Lambda runtime's own stdlib imports",
@@ -1128,6 +1129,15 @@ def lambda_import_cost(settings: Settings) -> list[Row]:
             note=f"the first S3 event imports {adapters}",
         ),
         Row(
+            "h) adapter modules imported by the first SQS batch (plain messages)",
+            float(len(sqs_adapters)),
+            None,
+            None,
+            "== 1",
+            len(sqs_adapters) == 1,
+            note=f"the first SQS batch imports {sqs_adapters}",
+        ),
+        Row(
             f"h) import {LAMBDA_IMPORT} loads none of " + "/".join(HEAVY),
             None,
             None,
@@ -1148,9 +1158,9 @@ def lambda_import_cost(settings: Settings) -> list[Row]:
     ]
 
 
-def _adapters_imported_by_first_s3_event() -> list[str]:
+def _adapters_imported_by_first_event(sample: str) -> list[str]:
     """The built-in adapter modules a fresh process has imported once the shim
-    has handled one S3 event."""
+    has handled the bundled ``sample`` event."""
     code = (
         "import sys\n"
         "from cloudevents_wsgi.aws_lambda import make_lambda_handler\n"
@@ -1159,7 +1169,7 @@ def _adapters_imported_by_first_s3_event() -> list[str]:
         "def app(environ, start_response):\n"
         "    start_response('200 OK', [])\n"
         "    return [b'']\n"
-        "make_lambda_handler(app)(load_sample('s3-object-created'), None)\n"
+        f"make_lambda_handler(app)(load_sample({sample!r}), None)\n"
         "print(' '.join(n for n in BUILTIN_MODULES\n"
         "               if 'cloudevents_wsgi.adapters.' + n in sys.modules))"
     )
