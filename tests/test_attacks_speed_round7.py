@@ -52,7 +52,7 @@ KAFKA_IN_RECORDS = {
 
 def test_records_from_aws_kafka_are_not_a_batch() -> None:
     assert batch_adapter(KAFKA_IN_RECORDS) is None
-    assert batch_item_failures(KAFKA_IN_RECORDS) is None
+    assert batch_item_failures(KAFKA_IN_RECORDS, []) is None
 
 
 def test_records_from_aws_kafka_reach_the_app_as_the_invocation_event() -> None:
