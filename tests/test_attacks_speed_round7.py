@@ -69,13 +69,15 @@ def test_records_from_aws_kafka_reach_the_app_as_the_invocation_event() -> None:
     assert environ["HTTP_CE_TYPE"] == "com.amazonaws.lambda.invocation"
 
 
-def _python_3_10() -> str | None:
-    """A working Python 3.10 (pyenv's, or one on PATH), or None."""
+def _python(version: str) -> str | None:
+    """A working Python ``version`` ("3.10": pyenv's, or one on PATH), or None."""
     pyenv = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
-    candidates = sorted(glob.glob(os.path.join(pyenv, "versions", "3.10*", "bin", "python3.10")))
-    candidates.append(shutil.which("python3.10") or "")
+    pattern = os.path.join(pyenv, "versions", f"{version}.*", "bin", f"python{version}")
+    candidates = sorted(glob.glob(pattern))
+    candidates.append(shutil.which(f"python{version}") or "")
+    wanted = tuple(int(part) for part in version.split("."))
     for python in filter(None, candidates):
-        check = "import sys; sys.exit(sys.version_info[:2] != (3, 10))"
+        check = f"import sys; sys.exit(sys.version_info[:2] != {wanted!r})"
         try:
             if subprocess.run([python, "-c", check], capture_output=True, timeout=60).returncode:
                 continue
@@ -86,7 +88,7 @@ def _python_3_10() -> str | None:
 
 
 def test_the_package_imports_and_converts_on_python_3_10() -> None:
-    python = _python_3_10()
+    python = _python("3.10")
     if python is None:
         pytest.skip("no Python 3.10 interpreter on this machine")
     code = (
@@ -243,3 +245,40 @@ def test_type_checkers_see_every_lazy_submodule(tmp_path: Path) -> None:
     revealed = [line for line in out.stdout.splitlines() if "Revealed type" in line]
     assert len(revealed) == len(names) + 2, out.stdout
     assert all('"types.ModuleType"' in line for line in revealed), out.stdout
+
+
+def test_the_light_classes_have_every_member_of_namedtuples() -> None:
+    """Whatever this Python's namedtuple() gives its classes (3.13's
+    ``__replace__``, for ``copy.replace``), ours have, of the same kind."""
+    for ours, theirs in _light_and_collections():
+        members = vars(ours)
+        missing = sorted(set(vars(theirs)) - set(members))
+        assert not missing, (ours, missing)
+        for name, value in vars(theirs).items():
+            assert type(members[name]) is type(value), (ours, name)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="copy.replace is Python 3.13's")
+def test_copy_replace_works_on_the_light_classes() -> None:
+    import copy
+
+    assert copy.replace(Message(), path="/x") == Message(path="/x")  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="unexpected field names"):
+        copy.replace(Message(), nope=1)  # type: ignore[attr-defined]
+
+
+def test_copy_replace_on_python_3_13() -> None:
+    python = _python("3.13")
+    if python is None:
+        pytest.skip("no Python 3.13 interpreter on this machine")
+    code = (
+        "import copy\n"
+        "from cloudevents_wsgi import Message\n"
+        "from cloudevents_wsgi.adapters.base import Converted\n"
+        "print(copy.replace(Message(), path='/x').path,\n"
+        "      copy.replace(Converted(None, None), record_id='r').record_id)"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["/x", "r"]
