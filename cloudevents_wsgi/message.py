@@ -11,6 +11,7 @@ __all__ = ["Message", "is_plain_header_value"]
 if TYPE_CHECKING:
     from typing import NamedTuple as NamedTuple
 else:
+    import sys
     from collections import namedtuple
     from types import FunctionType
 
@@ -23,6 +24,8 @@ else:
             return property(itemgetter(index), doc=doc)
 
     _tuple_new = tuple.__new__
+    # namedtuple's classes have __replace__ (copy.replace) from Python 3.13.
+    _REPLACE = sys.version_info >= (3, 13)
 
     # __new__ of 2, 3 and 4 fields, whose parameters are renamed after the
     # fields (code.replace) where collections.namedtuple compiles source with
@@ -130,6 +133,8 @@ else:
             own.__qualname__ = f"{typename}.{name}"
             own.__doc__ = doc.format(typename)
             body[name] = classmethod(own) if name == "_make" else own
+        if _REPLACE:
+            body["__replace__"] = body["_replace"]  # copy.replace(), as namedtuple's
         for index, name in enumerate(fields):
             body[name] = _tuplegetter(index, f"Alias for field number {index}")
         return type(typename, (tuple,), body)
