@@ -178,6 +178,13 @@ def test_method_errors_name_the_class_as_namedtuples() -> None:
         with pytest.raises(TypeError) as expected:
             other._replace(1)
         assert str(mine.value) == str(expected.value)
+        # ValueError up to Python 3.12, TypeError from 3.13: as this Python's.
+        with pytest.raises(Exception) as mine:
+            instance._replace(nope=1)
+        with pytest.raises(Exception) as expected:
+            other._replace(nope=1)
+        assert type(mine.value) is type(expected.value)
+        assert str(mine.value) == str(expected.value)
 
 
 def test_the_light_classes_are_still_made_without_namedtuple() -> None:
@@ -263,7 +270,7 @@ def test_copy_replace_works_on_the_light_classes() -> None:
     import copy
 
     assert copy.replace(Message(), path="/x") == Message(path="/x")  # type: ignore[attr-defined]
-    with pytest.raises(ValueError, match="unexpected field names"):
+    with pytest.raises(TypeError, match="unexpected field names"):  # as namedtuple's, on 3.13
         copy.replace(Message(), nope=1)  # type: ignore[attr-defined]
 
 
@@ -282,3 +289,23 @@ def test_copy_replace_on_python_3_13() -> None:
     out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["/x", "r"]
+
+
+def test_replace_refuses_unknown_fields_as_namedtuple_on_python_3_13() -> None:
+    python = _python("3.13")
+    if python is None:
+        pytest.skip("no Python 3.13 interpreter on this machine")
+    code = (
+        "import collections\n"
+        "from cloudevents_wsgi import Message\n"
+        "twin = collections.namedtuple('Message', Message._fields)(*Message())\n"
+        "for made in (Message(), twin):\n"
+        "    try:\n"
+        "        made._replace(nope=1)\n"
+        "    except Exception as error:\n"
+        "        print(type(error).__name__)"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["TypeError", "TypeError"]
