@@ -24,8 +24,10 @@ else:
             return property(itemgetter(index), doc=doc)
 
     _tuple_new = tuple.__new__
-    # namedtuple's classes have __replace__ (copy.replace) from Python 3.13.
+    # namedtuple's classes have __replace__ (copy.replace) from Python 3.13,
+    # and their _replace refuses an unknown field with TypeError, not ValueError.
     _REPLACE = sys.version_info >= (3, 13)
+    _UNKNOWN_FIELD = TypeError if _REPLACE else ValueError
 
     # __new__ of 2, 3 and 4 fields, whose parameters are renamed after the
     # fields (code.replace) where collections.namedtuple compiles source with
@@ -53,7 +55,7 @@ else:
     def _replace(self, /, **kwds):
         result = self._make(map(kwds.pop, self._fields, self))
         if kwds:
-            raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+            raise _UNKNOWN_FIELD(f"Got unexpected field names: {list(kwds)!r}")
         return result
 
     def __repr__(self):
