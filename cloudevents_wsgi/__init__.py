@@ -16,6 +16,8 @@ from .middleware import CloudEventsMiddleware
 from .writer import to_http, to_http_batch
 
 if TYPE_CHECKING:
+    from . import detect as detect
+    from . import receiver as receiver
     from .receiver import from_http
 
 __version__ = "0.1.0"
@@ -49,7 +51,15 @@ if not TYPE_CHECKING:
 
             globals()[name] = from_http
             return from_http
+        if name in _SUBMODULES:
+            from importlib import import_module
+
+            return import_module(f"{__name__}.{name}")  # as when the package imported them
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+        return sorted({*globals(), *__all__, *_SUBMODULES})
+
+    # The submodules the package imported before they were imported on first
+    # use: still its attributes.
+    _SUBMODULES = frozenset(("detect", "receiver"))

@@ -11,6 +11,7 @@ __all__ = ["Message", "is_plain_header_value"]
 if TYPE_CHECKING:
     from typing import NamedTuple as NamedTuple
 else:
+    import sys
     from collections import namedtuple
     from types import FunctionType
 
@@ -23,6 +24,10 @@ else:
             return property(itemgetter(index), doc=doc)
 
     _tuple_new = tuple.__new__
+    # namedtuple's classes have __replace__ (copy.replace) from Python 3.13,
+    # and their _replace refuses an unknown field with TypeError, not ValueError.
+    _REPLACE = sys.version_info >= (3, 13)
+    _UNKNOWN_FIELD = TypeError if _REPLACE else ValueError
 
     # __new__ of 2, 3 and 4 fields, whose parameters are renamed after the
     # fields (code.replace) where collections.namedtuple compiles source with
@@ -39,9 +44,8 @@ else:
 
     _NEW = {2: _new_2, 3: _new_3, 4: _new_4}
 
-    # namedtuple's methods, shared by the classes built here (each reads its
-    # class's _fields).
-    @classmethod
+    # namedtuple's methods: each class built here has its own copy (named and
+    # documented as namedtuple's), of the same code (reading its _fields).
     def _make(cls, iterable):
         result = _tuple_new(cls, iterable)
         if len(result) != len(cls._fields):
@@ -51,7 +55,7 @@ else:
     def _replace(self, /, **kwds):
         result = self._make(map(kwds.pop, self._fields, self))
         if kwds:
-            raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+            raise _UNKNOWN_FIELD(f"Got unexpected field names: {list(kwds)!r}")
         return result
 
     def __repr__(self):
@@ -65,12 +69,16 @@ else:
     def __getnewargs__(self):
         return tuple(self)
 
+    # Each with namedtuple's docstring ({} is the class's name).
     _METHODS = {
-        "_make": _make,
-        "_replace": _replace,
-        "__repr__": __repr__,
-        "_asdict": _asdict,
-        "__getnewargs__": __getnewargs__,
+        "_make": (_make, "Make a new {} object from a sequence or iterable"),
+        "_replace": (_replace, "Return a new {} object replacing specified fields with new values"),
+        "__repr__": (__repr__, "Return a nicely formatted representation string"),
+        "_asdict": (_asdict, "Return a new dict which maps field names to their values."),
+        "__getnewargs__": (
+            __getnewargs__,
+            "Return self as a plain tuple.  Used by copy and pickle.",
+        ),
     }
 
     class _NamedTupleMeta(type):
@@ -106,12 +114,11 @@ else:
     ) -> type:
         """The class collections.namedtuple(typename, fields, defaults=...,
         module=...) builds, its __new__ made from ``template``."""
-        code = template.__code__.replace(
-            co_varnames=("_cls", *fields),
-            co_name="__new__",
-            co_qualname=f"{typename}.__new__",
-        )
+        # No co_qualname (Python 3.11+): the function's __qualname__, set
+        # below, is what argument errors name.
+        code = template.__code__.replace(co_varnames=("_cls", *fields), co_name="__new__")
         new = FunctionType(code, template.__globals__, "__new__", defaults)
+        new.__qualname__ = f"{typename}.__new__"
         new.__doc__ = f"Create new instance of {typename}({', '.join(fields)})"
         first_default = len(fields) - len(defaults)
         body: dict[str, Any] = {
@@ -122,8 +129,14 @@ else:
             "__new__": new,
             "__match_args__": fields,
             "__module__": module,
-            **_METHODS,
         }
+        for name, (function, doc) in _METHODS.items():
+            own = FunctionType(function.__code__, function.__globals__, name)
+            own.__qualname__ = f"{typename}.{name}"
+            own.__doc__ = doc.format(typename)
+            body[name] = classmethod(own) if name == "_make" else own
+        if _REPLACE:
+            body["__replace__"] = body["_replace"]  # copy.replace(), as namedtuple's
         for index, name in enumerate(fields):
             body[name] = _tuplegetter(index, f"Alias for field number {index}")
         return type(typename, (tuple,), body)

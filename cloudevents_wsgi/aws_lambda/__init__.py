@@ -103,6 +103,26 @@ from .options import DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TEXT_TYPES, Options
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
+    # The submodules __getattr__ gives (_SUBMODULES), typed.
+    from . import authorizer as authorizer
+    from . import batch as batch
+    from . import cloudformation as cloudformation
+    from . import cognito as cognito
+    from . import errors as errors
+    from . import firehose as firehose
+    from . import http as http
+    from . import http_alb as http_alb
+    from . import http_apigw_rest as http_apigw_rest
+    from . import http_apigw_v2 as http_apigw_v2
+    from . import http_function_url as http_function_url
+    from . import http_vpc_lattice as http_vpc_lattice
+    from . import invocation as invocation
+    from . import kafka as kafka
+    from . import native as native
+    from . import s3_batch as s3_batch
+    from . import tumbling_window as tumbling_window
+    from . import websocket as websocket
+
     # Imported on first use (cold start: see __getattr__ below).
     from .batch import batch_item_failures
     from .cloudformation import CustomResourceResponseError
@@ -242,7 +262,9 @@ if not TYPE_CHECKING:
         return sorted({*globals(), *__all__, *_SUBMODULES})
 
 
-_SUBMODULES: Final = frozenset((*_BY_MODULE, _LAST, "batch", "http", "invocation"))
+# Reachable as attributes, as when the package imported them all (errors: as
+# when it imported BatchFailedError and EventFailedError).
+_SUBMODULES: Final = frozenset((*_BY_MODULE, _LAST, "batch", "errors", "http", "invocation"))
 
 
 if TYPE_CHECKING:

@@ -68,18 +68,19 @@ _KAFKA: Final = "aws:kafka"
 _KAFKA_SOURCES: Final = ("aws:kafka", "SelfManagedKafka")
 # The order key of every record of a stream batch (one shard per invocation).
 _SHARD: Final = "shard"
-# The module of each eventSource's adapter, imported by its first batch: the
-# first S3 event imports no batch adapter, the first SQS batch only SQS's.
-_BATCH_MODULES: Final = {
+# The module of each Records eventSource's adapter, imported by its first
+# batch: the first S3 event imports no batch adapter, the first SQS batch only
+# SQS's. Not Kafka's: its events have no Records (a Records event from
+# aws:kafka is no batch, as it never was).
+_RECORDS_MODULES: Final = {
     _QUEUE: "aws_sqs",
     "aws:kinesis": "aws_kinesis",
     "aws:dynamodb": "aws_dynamodb",
-    _KAFKA: "aws_kafka",
 }
 
 
-def _adapter(source: str) -> BatchAdapter:
-    return cast("BatchAdapter", builtin_adapter(_BATCH_MODULES[source]))
+def _adapter(module: str) -> BatchAdapter:
+    return cast("BatchAdapter", builtin_adapter(module))
 
 
 def batch_adapter(event: Any) -> BatchAdapter | None:
@@ -89,13 +90,14 @@ def batch_adapter(event: Any) -> BatchAdapter | None:
     if not isinstance(event, dict):
         return None
     if event.get("eventSource") in _KAFKA_SOURCES:
-        kafka = _adapter(_KAFKA)
+        kafka = _adapter("aws_kafka")
         return kafka if records_of(event, kafka) else None
     records = event.get("Records")
     if not isinstance(records, list) or not records or not isinstance(records[0], dict):
         return None
     source = records[0].get("eventSource")
-    adapter = _adapter(source) if isinstance(source, str) and source in _BATCH_MODULES else None
+    module = _RECORDS_MODULES.get(source) if isinstance(source, str) else None
+    adapter = None if module is None else _adapter(module)
     if adapter is None:
         return None  # the usual non-batch event (S3...): one look, no loop
     sources: set[Any] = set()
