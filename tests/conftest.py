@@ -88,3 +88,22 @@ def plugin_path(folder: Path) -> str:
         sections.append(f"[{group}]\n" + "\n".join(entries) + "\n")
     (info / "entry_points.txt").write_text("\n".join(sections))
     return os.pathsep.join([str(ROOT), str(folder)])
+
+
+def mypy_strict(folder: Path, source: str) -> list[str]:
+    """What ``mypy --strict`` prints of ``source`` (a user's module, written
+    to ``folder/user.py``), this checkout's package importable: its lines."""
+    import subprocess
+    import sys
+
+    (folder / "user.py").write_text(source)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MYPYPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return out.stdout.splitlines()

@@ -30,7 +30,7 @@ from cloudevents_wsgi.aws_lambda.batch import batch_adapter
 from cloudevents_wsgi.dispatch import Refused
 from cloudevents_wsgi.message import Message, NamedTuple
 
-from .conftest import ROOT
+from .conftest import ROOT, mypy_strict
 
 
 class _Context:
@@ -87,6 +87,14 @@ def _python(version: str) -> str | None:
     return None
 
 
+def _printed_by(python: str, code: str) -> list[str]:
+    """The words ``code`` prints, run by ``python`` with this checkout importable."""
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
 def test_the_package_imports_and_converts_on_python_3_10() -> None:
     python = _python("3.10")
     if python is None:
@@ -100,16 +108,7 @@ def test_the_package_imports_and_converts_on_python_3_10() -> None:
         "    'ce-id': '1', 'ce-source': '/s', 'ce-type': 't'}))\n"
         "print(Message(path='/x').path, event.get_id(), Converted(event, None).record_id)"
     )
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [python, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["/x", "1", "None"]
+    assert _printed_by(python, code) == ["/x", "1", "None"]
 
 
 class _CodeWithoutQualname:
@@ -238,20 +237,11 @@ def test_type_checkers_see_every_lazy_submodule(tmp_path: Path) -> None:
     lines = ["import cloudevents_wsgi", "import cloudevents_wsgi.aws_lambda as al"]
     lines += [f"reveal_type(al.{name})" for name in names]
     lines += ["reveal_type(cloudevents_wsgi.receiver)", "reveal_type(cloudevents_wsgi.detect)"]
-    (tmp_path / "user.py").write_text("\n".join(lines) + "\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MYPYPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert ": error:" not in out.stdout, out.stdout
-    revealed = [line for line in out.stdout.splitlines() if "Revealed type" in line]
-    assert len(revealed) == len(names) + 2, out.stdout
-    assert all('"types.ModuleType"' in line for line in revealed), out.stdout
+    out = mypy_strict(tmp_path, "\n".join(lines) + "\n")
+    assert not [line for line in out if ": error:" in line], out
+    revealed = [line for line in out if "Revealed type" in line]
+    assert len(revealed) == len(names) + 2, out
+    assert all('"types.ModuleType"' in line for line in revealed), out
 
 
 def test_the_light_classes_have_every_member_of_namedtuples() -> None:
@@ -285,10 +275,7 @@ def test_copy_replace_on_python_3_13() -> None:
         "print(copy.replace(Message(), path='/x').path,\n"
         "      copy.replace(Converted(None, None), record_id='r').record_id)"
     )
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["/x", "r"]
+    assert _printed_by(python, code) == ["/x", "r"]
 
 
 def test_replace_refuses_unknown_fields_as_namedtuple_on_python_3_13() -> None:
@@ -305,7 +292,4 @@ def test_replace_refuses_unknown_fields_as_namedtuple_on_python_3_13() -> None:
         "    except Exception as error:\n"
         "        print(type(error).__name__)"
     )
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["TypeError", "TypeError"]
+    assert _printed_by(python, code) == ["TypeError", "TypeError"]

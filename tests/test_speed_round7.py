@@ -12,7 +12,6 @@ load, in fresh interpreters.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 import cloudevents_wsgi
 
-from .conftest import ROOT
+from .conftest import mypy_strict
 
 # Runs the handler on the samples named in argv, then prints the package's
 # modules loaded at each step as JSON.
@@ -182,19 +181,9 @@ def test_type_checkers_see_the_lazy_names_and_refuse_misspelled_ones(tmp_path: P
     """The packages' PEP 562 __getattr__ is hidden from type checkers (which
     would type any missing name as Any): the lazy names are typed from their
     modules, and a misspelled import is an error."""
-    (tmp_path / "user.py").write_text(MISSPELLED)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MYPYPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    lines = out.stdout.splitlines()
+    lines = mypy_strict(tmp_path, MISSPELLED)
     errors = [line for line in lines if ": error:" in line]
-    assert len(errors) == 2, out.stdout
+    assert len(errors) == 2, lines
     assert '"cloudevents_wsgi" has no attribute "from_htp"' in errors[0]
     assert '"cloudevents_wsgi.aws_lambda" has no attribute "EventFailedEror"' in errors[1]
     revealed = [line for line in lines if "Revealed type" in line]
