@@ -59,26 +59,27 @@ else:
         return result
 
     def __repr__(self):
+        "Return a nicely formatted representation string"
         pairs = zip(self._fields, self, strict=True)
         fields = ", ".join(f"{name}={value!r}" for name, value in pairs)
         return f"{self.__class__.__name__}({fields})"
 
     def _asdict(self):
+        "Return a new dict which maps field names to their values."
         return dict(zip(self._fields, self, strict=True))
 
     def __getnewargs__(self):
+        "Return self as a plain tuple.  Used by copy and pickle."
         return tuple(self)
 
-    # Each with namedtuple's docstring ({} is the class's name).
+    # Each documented as namedtuple's: the doc it sets ({} is the class's
+    # name), or None for its own docstring, as namedtuple's (None under -OO).
     _METHODS = {
         "_make": (_make, "Make a new {} object from a sequence or iterable"),
         "_replace": (_replace, "Return a new {} object replacing specified fields with new values"),
-        "__repr__": (__repr__, "Return a nicely formatted representation string"),
-        "_asdict": (_asdict, "Return a new dict which maps field names to their values."),
-        "__getnewargs__": (
-            __getnewargs__,
-            "Return self as a plain tuple.  Used by copy and pickle.",
-        ),
+        "__repr__": (__repr__, None),
+        "_asdict": (_asdict, None),
+        "__getnewargs__": (__getnewargs__, None),
     }
 
     class _NamedTupleMeta(type):
@@ -133,7 +134,7 @@ else:
         for name, (function, doc) in _METHODS.items():
             own = FunctionType(function.__code__, function.__globals__, name)
             own.__qualname__ = f"{typename}.{name}"
-            own.__doc__ = doc.format(typename)
+            own.__doc__ = function.__doc__ if doc is None else doc.format(typename)
             body[name] = classmethod(own) if name == "_make" else own
         if _REPLACE:
             body["__replace__"] = body["_replace"]  # copy.replace(), as namedtuple's
