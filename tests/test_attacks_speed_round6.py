@@ -57,13 +57,29 @@ class _Str(str):
     pass
 
 
+class _EqualToAll(str):
+    """A prefix every string equals (its reflected ``__eq__`` is asked first)."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = str.__hash__
+
+
 @contextmanager
 def _previous_receive() -> Iterator[None]:
     """``_receive`` as it was: ``content_mode`` asked for every content type
-    (an empty prefix lets every non-empty one through the inline test; an
-    empty or absent one without ce-specversion is content_mode's None)."""
-    with mock.patch.object(middleware_module, "FORMAT_PREFIX", ""):
+    (a prefix equal to all lets every non-empty one through the inline test;
+    an empty or absent one without ce-specversion is content_mode's None)."""
+    with mock.patch.object(middleware_module, "FORMAT_PREFIX", _EqualToAll()):
         yield
+
+
+def test_the_previous_receive_asks_content_mode_for_every_type() -> None:
+    # The emulation above must hold for the inline test as written today.
+    with _previous_receive():
+        for content_type in ("text/plain", "application/json", "x"):
+            assert content_type[:23].lower() == middleware_module.FORMAT_PREFIX
 
 
 # -- 1. content_mode asked only when it could answer an event ------------------------

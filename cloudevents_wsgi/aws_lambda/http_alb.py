@@ -50,16 +50,16 @@ def read(event: dict[str, Any]) -> dict[str, Any]:
     headers = http.v1_headers(event)
     path = event["path"] if event["path"].startswith("/") else "/" + event["path"]
     return http.environ(
-        method=event["httpMethod"],
-        script_name="",
-        path=path,
-        query=query,
-        headers=headers,
-        body=http.body(event),
-        remote_addr=_client(headers),
-        protocol=None,
-        default_scheme="http",
-        domain=None,
+        event["httpMethod"],  # method
+        "",  # script_name
+        path,  # path
+        query,  # query
+        headers,  # headers
+        http.body(event),  # body
+        _client(headers),  # remote_addr
+        None,  # protocol
+        "http",  # default_scheme
+        None,  # domain
     )
 
 

@@ -51,16 +51,16 @@ def read(event: dict[str, Any]) -> dict[str, Any]:
     identity = context.get("identity")
     source = identity.get("sourceIp") if isinstance(identity, dict) else None
     return http.environ(
-        method=event["httpMethod"],
-        script_name=script_name,
-        path=path,
-        query=query,
-        headers=http.v1_headers(event),
-        body=http.body(event),
-        remote_addr=source if isinstance(source, str) else None,
-        protocol=context.get("protocol"),
-        default_scheme="https",
-        domain=context.get("domainName"),
+        event["httpMethod"],  # method
+        script_name,  # script_name
+        path,  # path
+        query,  # query
+        http.v1_headers(event),  # headers
+        http.body(event),  # body
+        source if isinstance(source, str) else None,  # remote_addr
+        context.get("protocol"),  # protocol
+        "https",  # default_scheme
+        context.get("domainName"),  # domain
     )
 
 

@@ -70,16 +70,16 @@ def read(event: dict[str, Any], *, stage_in_path: bool = True) -> dict[str, Any]
     script_name, path = http.stage_mount(path, context) if stage_in_path else ("", path)
     source = request.get("sourceIp")
     environ = http.environ(
-        method=request.get("method") or "GET",
-        script_name=script_name,
-        path=path,
-        query=event.get("rawQueryString") or "",
-        headers=(event.get("headers") or {}).items(),
-        body=http.body(event),
-        remote_addr=source if isinstance(source, str) else None,
-        protocol=request.get("protocol"),
-        default_scheme="https",
-        domain=context.get("domainName"),
+        request.get("method") or "GET",  # method
+        script_name,  # script_name
+        path,  # path
+        event.get("rawQueryString") or "",  # query
+        (event.get("headers") or {}).items(),  # headers
+        http.body(event),  # body
+        source if isinstance(source, str) else None,  # remote_addr
+        request.get("protocol"),  # protocol
+        "https",  # default_scheme
+        context.get("domainName"),  # domain
     )
     cookies = event.get("cookies")
     if cookies:

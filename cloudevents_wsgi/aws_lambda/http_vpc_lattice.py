@@ -74,16 +74,16 @@ def read(event: dict[str, Any]) -> dict[str, Any]:
         flagged = event
     headers = _pairs(event.get("headers"))
     return http.environ(
-        method=event["method"],
-        script_name="",
-        path=path if path.startswith("/") else "/" + path,
-        query=query,
-        headers=headers,
-        body=http.body(flagged),
-        remote_addr=_client(headers),
-        protocol=None,
-        default_scheme="https",
-        domain=None,
+        event["method"],  # method
+        "",  # script_name
+        path if path.startswith("/") else "/" + path,  # path
+        query,  # query
+        headers,  # headers
+        http.body(flagged),  # body
+        _client(headers),  # remote_addr
+        None,  # protocol
+        "https",  # default_scheme
+        None,  # domain
     )
 
 

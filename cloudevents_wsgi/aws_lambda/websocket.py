@@ -59,16 +59,16 @@ def handle(
         request = event["requestContext"]
         route = request["routeKey"]
         environ = http.environ(
-            method="POST",
-            script_name="",
-            path=options.websocket_path.rstrip("/") + "/" + quote(route, safe="$"),
-            query="",
-            headers=http.v1_headers(event),
-            body=http.body(event),
-            remote_addr=(request.get("identity") or {}).get("sourceIp"),
-            protocol=None,
-            default_scheme="https",
-            domain=request.get("domainName"),
+            "POST",  # method
+            "",  # script_name
+            options.websocket_path.rstrip("/") + "/" + quote(route, safe="$"),  # path
+            "",  # query
+            http.v1_headers(event),  # headers
+            http.body(event),  # body
+            (request.get("identity") or {}).get("sourceIp"),  # remote_addr
+            None,  # protocol
+            "https",  # default_scheme
+            request.get("domainName"),  # domain
         )
         environ[CONNECTION_ID] = request["connectionId"]
         environ[ROUTE_KEY] = route
