@@ -41,8 +41,8 @@ environ, parsed again by this middleware or by the SDK, gives the same event.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
+from io import BytesIO  # a module attribute: io's __getattr__ keeps io.BytesIO unspecialised (3.11)
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -231,7 +231,7 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     if content_type is not None:
         environ["CONTENT_TYPE"] = content_type
     write_headers(event, environ, _header_key)
-    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.input"] = BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ[CLOUDEVENT] = event
 
@@ -269,7 +269,7 @@ def normalise_binary(
         value = attributes[attribute]
         if value is not raw and (attribute != "time" or not is_plain_header_value(raw)):
             environ[_header_key(attribute)] = encode_header_value(value)
-    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.input"] = BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ[CLOUDEVENT] = event
 
@@ -279,6 +279,6 @@ def write_structured(environ: dict[str, Any], event: CloudEvent) -> None:
     body = structured_body(event, event._data_json)
     _clear_event_keys(environ)
     environ["CONTENT_TYPE"] = STRUCTURED_TYPE
-    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.input"] = BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ[CLOUDEVENT] = event

@@ -18,13 +18,13 @@ those outcomes:
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import sys
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from functools import partial
+from io import BytesIO  # a module attribute: io's __getattr__ keeps io.BytesIO unspecialised (3.11)
 from typing import TYPE_CHECKING, Any, Final
 
 from .._wsgi import Response, run
@@ -260,7 +260,7 @@ def post_environ(
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "https",
-        "wsgi.input": io.BytesIO(body),
+        "wsgi.input": BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
