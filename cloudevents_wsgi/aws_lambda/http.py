@@ -10,11 +10,11 @@ arguments of :func:`environ` and writes its own response shape from
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from io import BytesIO  # a module attribute: io's __getattr__ keeps io.BytesIO unspecialised (3.11)
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_to_bytes
 
@@ -207,7 +207,7 @@ def environ(
         "CONTENT_LENGTH": str(len(body)),
         "SERVER_PROTOCOL": protocol if isinstance(protocol, str) and protocol else "HTTP/1.1",
         "wsgi.version": (1, 0),
-        "wsgi.input": io.BytesIO(body),
+        "wsgi.input": BytesIO(body),
         "wsgi.errors": sys.stderr,
         # Many execution environments run the same app at once.
         "wsgi.multithread": False,

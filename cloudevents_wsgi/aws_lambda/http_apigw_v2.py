@@ -67,7 +67,11 @@ def read(event: dict[str, Any], *, stage_in_path: bool = True) -> dict[str, Any]
     context = event["requestContext"]
     request = context["http"]
     path = event.get("rawPath") or request.get("path") or "/"
-    script_name, path = http.stage_mount(path, context) if stage_in_path else ("", path)
+    # $default, the usual stage, is never in the path: stage_mount's first test, inline.
+    if stage_in_path and context.get("stage") != "$default":
+        script_name, path = http.stage_mount(path, context)
+    else:
+        script_name = ""
     source = request.get("sourceIp")
     environ = http.environ(
         request.get("method") or "GET",  # method
