@@ -58,12 +58,18 @@ class _Str(str):
 
 
 class _EqualToAll(str):
-    """A prefix every string equals (its reflected ``__eq__`` is asked first)."""
+    """A prefix every string equals (its reflected ``__eq__`` is asked first)
+    and every other one starts with (it is empty)."""
 
     def __eq__(self, other: object) -> bool:
         return True
 
     __hash__ = str.__hash__
+
+
+# Named as the str it stands for: bytes.startswith names its argument's type
+# in the TypeError it raises for a bytes content type.
+_EqualToAll.__name__ = _EqualToAll.__qualname__ = "str"
 
 
 @contextmanager
@@ -80,6 +86,7 @@ def test_the_previous_receive_asks_content_mode_for_every_type() -> None:
     with _previous_receive():
         for content_type in ("text/plain", "application/json", "x"):
             assert content_type[:23].lower() == middleware_module.FORMAT_PREFIX
+            assert _Str(content_type)[:23].lower().startswith(middleware_module.FORMAT_PREFIX)
 
 
 # -- 1. content_mode asked only when it could answer an event ------------------------
