@@ -675,9 +675,5 @@ class CloudEventsMiddleware:
         return self.app(environ, start_response)
 
 
-# The class's own __call__: the Lambda shim runs ``_receive`` in its place
-# only while it is this one, not one patched on the class (a spy, a tracer).
-_OWN_CALL: Final = CloudEventsMiddleware.__call__
-
 # The adapter a provider's own header announces.
 _EXPECTED_ADAPTER: Final = {"sns": "aws.sns", "eventgrid": "azure.eventgrid"}

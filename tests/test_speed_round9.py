@@ -1,9 +1,8 @@
 """Issue 13, ninth round: the HTTP request through the Lambda shim with less
 interpreter work, each shortcut answering as the long way did.
 
-- the shim runs its own middleware through the bound ``_receive`` (no
-  instance-call slot), but any other app, a subclass or a Dapr-configured
-  middleware as it always did;
+- the shim's HTTP triggers call their app as they always did: its own
+  middleware, any other app, a subclass or a Dapr-configured middleware;
 - ``_wsgi.run`` makes its :class:`Response` without the ``__init__`` frame:
   the same object as ``Response()``;
 - ``aws_lambda.http.environ`` takes its arguments by position too: the same

@@ -20,7 +20,6 @@ from urllib.parse import unquote_to_bytes
 
 from .._wsgi import Response, run
 from ..errors import CloudEventsWSGIError, InvalidEventError, problem_response
-from ..middleware import _OWN_CALL, CloudEventsMiddleware
 from ..spec import CACHE_SIZE, CACHED_LENGTH
 from .options import Options
 
@@ -89,19 +88,7 @@ def respond(
     environ[AWS_EVENT] = event
     environ[AWS_CONTEXT] = context
     try:
-        # The shim's own middleware (no Dapr answers, its class's __call__ not
-        # patched) is run through the bound method behind its __call__:
-        # CPython runs a bound method's frame inline, where calling the
-        # instance goes through its type's slot and __call__'s own frame (400
-        # instructions of an HTTP request, measured).
-        wsgi = (
-            app._receive
-            if type(app) is CloudEventsMiddleware
-            and CloudEventsMiddleware.__call__ is _OWN_CALL
-            and not app.dapr
-            else app
-        )
-        response = run(wsgi, environ)
+        response = run(app, environ)
     except Exception:
         logger.exception(
             "the application raised for %r %r", environ["REQUEST_METHOD"], environ["PATH_INFO"]
