@@ -64,7 +64,6 @@ def respond(
     kind: str,
     event: LambdaEvent,
     context: Any,
-    *,
     read: Callable[[LambdaEvent], dict[str, Any]],
     write: Callable[[LambdaEvent, Response, Options], dict[str, Any]],
 ) -> dict[str, Any]:

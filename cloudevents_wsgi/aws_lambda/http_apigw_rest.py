@@ -31,7 +31,7 @@ def infer(event: Any) -> bool:
 def handle(
     app: WSGIApplication, options: Options, event: dict[str, Any], context: Any
 ) -> dict[str, Any]:
-    return http.respond(app, options, KIND, event, context, read=read, write=write)
+    return http.respond(app, options, KIND, event, context, read, write)
 
 
 def read(event: dict[str, Any]) -> dict[str, Any]:

@@ -29,4 +29,4 @@ def infer(event: Any) -> bool:
 def handle(
     app: WSGIApplication, options: Options, event: dict[str, Any], context: Any
 ) -> dict[str, Any]:
-    return http.respond(app, options, KIND, event, context, read=_read, write=http_apigw_v2.write)
+    return http.respond(app, options, KIND, event, context, _read, http_apigw_v2.write)

@@ -50,7 +50,7 @@ def infer(event: Any) -> bool:
 def handle(
     app: WSGIApplication, options: Options, event: dict[str, Any], context: Any
 ) -> dict[str, Any]:
-    return http.respond(app, options, KIND, event, context, read=read, write=write)
+    return http.respond(app, options, KIND, event, context, read, write)
 
 
 def _pairs(values: Any) -> list[tuple[str, str]]:

@@ -75,7 +75,7 @@ def handle(
         environ[EVENT_TYPE] = request["eventType"]
         return environ
 
-    return http.respond(app, options, KIND, event, context, read=read, write=write)
+    return http.respond(app, options, KIND, event, context, read, write)
 
 
 def write(event: dict[str, Any], response: Response, options: Options) -> dict[str, Any]:
