@@ -69,6 +69,8 @@ from .message import Message
 from .origins import (
     DEFAULT_EVENTGRID_SECRET_PARAMETER,
     DEFAULT_SNS_MAX_AGE,
+    EVENTGRID_EVENT_TYPE,
+    SNS_MESSAGE_TYPE,
     Origins,
     answer,
 )
@@ -342,14 +344,20 @@ class CloudEventsMiddleware:
         self.max_header_size = max_header_size
         self.methods = frozenset(m.upper() for m in methods)
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if self.dapr:
-            from .dapr import answer
+    def __call__(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        _dapr_decided: bool = False,
+    ) -> Iterable[bytes]:
+        """The WSGI application. ``_dapr_decided`` is private: Dapr's answer
+        is decided (:mod:`cloudevents_wsgi.dapr` hands a request on with it,
+        through :meth:`_receive`). One frame, not two: a request that is no
+        event pays for one Python call (fewer cache misses, measured)."""
+        if self.dapr and not _dapr_decided:
+            from .dapr import answer as dapr_answer
 
-            return answer(self, environ, start_response)
-        return self._receive(environ, start_response)
-
-    def _receive(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            return dapr_answer(self, environ, start_response)
         # The app is called as a local, read where it is called (as
         # ``self.app(...)`` read it: an app swapped mid-request is the one
         # called): ``self.app(...)`` is a method-call lookup that CPython 3.11
@@ -393,11 +401,20 @@ class CloudEventsMiddleware:
             else:
                 mode = None  # content_mode's own first test, inline: most requests stop here
             if mode is None:
-                origin = self.origins.origin(environ, content_type)
-                if origin is None:
-                    app = self.app
-                    return app(environ, start_response)
-                return self._native(environ, start_response, origin)
+                origins = self.origins
+                # Origins.origin()'s own answer without the call when none of
+                # the keys it asks about is here (ORIGIN_KEYS, tested there).
+                if (
+                    origins.reads_http
+                    or keys.LAMBDA_DELIVERY in environ
+                    or SNS_MESSAGE_TYPE in environ
+                    or EVENTGRID_EVENT_TYPE in environ
+                ):
+                    origin = origins.origin(environ, content_type)
+                    if origin is not None:
+                        return self._native(environ, start_response, origin)
+                app = self.app
+                return app(environ, start_response)
             body = read_event_body(environ, self.max_body_size)
             depth, most = self.max_json_depth, self.max_attributes
             if mode == BINARY:
@@ -438,6 +455,11 @@ class CloudEventsMiddleware:
             return problem(error, start_response)
         app = self.app
         return app(env, start_response)
+
+    def _receive(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The middleware's answer with Dapr's decided: what
+        :mod:`cloudevents_wsgi.dapr` hands a request on to."""
+        return self(environ, start_response, True)
 
     def deliver(self, environ: WSGIEnvironment) -> Response:
         """The whole answer (:class:`~cloudevents_wsgi._wsgi.Response`) to a

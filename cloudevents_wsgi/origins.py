@@ -55,9 +55,20 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_EVENTGRID_SECRET_PARAMETER",
     "DEFAULT_SNS_MAX_AGE",
+    "EVENTGRID_EVENT_TYPE",
+    "ORIGIN_KEYS",
+    "SNS_MESSAGE_TYPE",
     "Answer",
     "Origins",
 ]
+
+#: The provider headers that choose an authentication (SNS, Event Grid).
+SNS_MESSAGE_TYPE: Final = "HTTP_X_AMZ_SNS_MESSAGE_TYPE"
+EVENTGRID_EVENT_TYPE: Final = "HTTP_AEG_EVENT_TYPE"
+#: Every environ key :meth:`Origins.origin` asks about: without any of them,
+#: and without ``reads_http``, its answer is ``None`` (the middleware tells
+#: that without the call).
+ORIGIN_KEYS: Final = (keys.LAMBDA_DELIVERY, SNS_MESSAGE_TYPE, EVENTGRID_EVENT_TYPE)
 
 logger = logging.getLogger("cloudevents_wsgi")
 
@@ -171,9 +182,9 @@ class Origins:
         unread. Only the shim's environ key makes ``"lambda"``."""
         if isinstance(environ.get(keys.LAMBDA_DELIVERY), LambdaDelivery):
             return "lambda"
-        if "HTTP_X_AMZ_SNS_MESSAGE_TYPE" in environ:
+        if SNS_MESSAGE_TYPE in environ:
             return "sns" if self.sns_topics else None
-        if "HTTP_AEG_EVENT_TYPE" in environ:
+        if EVENTGRID_EVENT_TYPE in environ:
             return "eventgrid" if self._opted_in(EVENTGRID) else None
         if self.reads_http and content_type and could_be_native(content_type):
             return "http"

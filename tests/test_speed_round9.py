@@ -220,3 +220,141 @@ def test_a_bytes_content_type_still_goes_to_content_mode() -> None:
     }
     with pytest.raises(TypeError):
         CloudEventsMiddleware(_app)(environ, start_response)
+
+
+# -- one frame for a request that is no event ------------------------------------------
+
+from unittest import mock  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cloudevents_wsgi import environ as environ_keys  # noqa: E402
+from cloudevents_wsgi.delivery import LambdaDelivery  # noqa: E402
+from cloudevents_wsgi.origins import ORIGIN_KEYS, Origins  # noqa: E402
+
+_KEYS = st.sampled_from(
+    [
+        *ORIGIN_KEYS,
+        "HTTP_X_AMZ_SNS_MESSAGE_ID",
+        "HTTP_AEG_DELIVERY_COUNT",
+        "HTTP_CE_ID",
+        "HTTP_HOST",
+        "cloudevents_wsgi.adapter",
+        "HTTP_X_AMZ_SNS_TOPIC_ARN",
+    ]
+)
+_VALUES = st.one_of(st.text(max_size=5), st.none(), st.just(LambdaDelivery({"a": 1})))
+_CONTENT_TYPES = st.sampled_from(
+    [None, "", "application/json", "text/plain", "application/xml", "APPLICATION/JSON; x=1"]
+)
+_OPTIONS = st.fixed_dictionaries(
+    {
+        "native_over_http": st.sampled_from([False, True, ("azure.eventgrid",), ()]),
+        "sns_topics": st.sampled_from([None, ("arn:aws:sns:*",)]),
+    }
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    extra=st.dictionaries(_KEYS, _VALUES, max_size=4), content_type=_CONTENT_TYPES, options=_OPTIONS
+)
+def test_origin_is_none_without_its_keys_when_it_reads_no_http(
+    extra: dict[str, Any], content_type: str | None, options: dict[str, Any]
+) -> None:
+    origins = Origins(**options)
+    environ = {"REQUEST_METHOD": "POST", **extra}
+    if not origins.reads_http and all(key not in environ for key in ORIGIN_KEYS):
+        assert origins.origin(environ, content_type) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    extra=st.dictionaries(_KEYS, _VALUES, max_size=4), content_type=_CONTENT_TYPES, options=_OPTIONS
+)
+def test_the_middleware_asks_origin_exactly_when_it_could_say_other_than_none(
+    extra: dict[str, Any], content_type: str | None, options: dict[str, Any]
+) -> None:
+    middleware = CloudEventsMiddleware(_app, **options)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "wsgi.input": io.BytesIO(b"{}"),
+        "CONTENT_LENGTH": "2",
+        **extra,
+    }
+    if content_type is not None:
+        environ["CONTENT_TYPE"] = content_type
+    environ.pop("HTTP_CE_ID", None)  # no ce-specversion: never a binary event here
+    asked: list[Any] = []
+    real = Origins.origin
+
+    def spy(self: Origins, env: Any, ct: Any) -> Any:
+        answer = real(self, env, ct)
+        asked.append(answer)
+        return answer
+
+    with mock.patch.object(Origins, "origin", spy):
+        try:
+            middleware(dict(environ), lambda *a: None)
+        except Exception:
+            pass
+    could_answer = middleware.origins.reads_http or any(key in environ for key in ORIGIN_KEYS)
+    assert (len(asked) == 1) == could_answer
+    if not could_answer:
+        assert middleware.origins.origin(environ, content_type) is None
+
+
+def test_origin_keys_are_the_ones_origin_reads() -> None:
+    # Each key alone can make origin() answer, with the options that admit it.
+    origins = Origins(native_over_http=("azure.eventgrid",), sns_topics=("arn:aws:sns:*",))
+    delivery_key, sns_key, eventgrid_key = ORIGIN_KEYS
+    assert delivery_key == environ_keys.LAMBDA_DELIVERY
+    assert origins.origin({delivery_key: LambdaDelivery({})}, None) == "lambda"
+    assert origins.origin({sns_key: "Notification"}, None) == "sns"
+    assert origins.origin({eventgrid_key: "Notification"}, None) == "eventgrid"
+
+
+def test_a_plain_request_runs_one_python_frame_of_the_middleware() -> None:
+    frames: list[str] = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_filename.endswith(("middleware.py", "origins.py")):
+            frames.append(frame.f_code.co_name)
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": io.BytesIO(b"{}"),
+    }
+    middleware = CloudEventsMiddleware(lambda e, s: [b""])
+    sys.setprofile(profile)
+    try:
+        middleware(environ, lambda *a: None)
+    finally:
+        sys.setprofile(None)
+    assert frames == ["__call__"]
+
+
+_DAPR_EVENT = b'{"specversion":"1.0","id":"d-1","source":"/s","type":"t"}'
+
+
+def test_a_dapr_middleware_hands_plain_requests_on_without_looping() -> None:
+    middleware = CloudEventsMiddleware(_app, dapr=True)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/dapr/subscribe",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    seen: list[str] = []
+    body = b"".join(middleware(environ, lambda status, headers: seen.append(status)))
+    assert (seen, body) == (["200 OK"], b"plain ")
+    # And _receive is the answer with Dapr's decided: the app's own for an event.
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/cloudevents+json",
+        "wsgi.input": io.BytesIO(_DAPR_EVENT),
+        "CONTENT_LENGTH": str(len(_DAPR_EVENT)),
+    }
+    body = b"".join(middleware._receive(environ, lambda status, headers: None))
+    assert body == b"event d-1"
