@@ -68,7 +68,11 @@ class S3Adapter:
     def convert(self, payload: Any, message: Message) -> list[Converted]:
         if _is_test_event(payload):
             return [_test_event(payload)]
-        return [_record(record, index) for index, record in enumerate(_aws.records(payload))]
+        # A loop, not a comprehension: a Python frame fewer (CPython 3.11).
+        converted = []
+        for index, record in enumerate(_aws.records(payload)):
+            converted.append(_record(record, index))
+        return converted
 
 
 def _is_test_event(payload: Any) -> bool:
