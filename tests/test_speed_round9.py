@@ -256,17 +256,36 @@ _OPTIONS = st.fixed_dictionaries(
 )
 
 
+_OTHER_KEYS = st.sampled_from(
+    [
+        "HTTP_X_AMZ_SNS_MESSAGE_ID",
+        "HTTP_AEG_DELIVERY_COUNT",
+        "HTTP_HOST",
+        "cloudevents_wsgi.adapter",
+        "HTTP_X_AMZ_SNS_TOPIC_ARN",
+        "HTTP_X_AMZ_SNS_MESSAGE_TYPE ",
+        "http_aeg_event_type",
+    ]
+)
+
+
 @settings(max_examples=400, deadline=None)
 @given(
-    extra=st.dictionaries(_KEYS, _VALUES, max_size=4), content_type=_CONTENT_TYPES, options=_OPTIONS
+    extra=st.dictionaries(_OTHER_KEYS, _VALUES, max_size=4),
+    content_type=_CONTENT_TYPES,
+    native_over_http=st.sampled_from([False, ()]),
+    sns_topics=st.sampled_from([None, ("arn:aws:sns:*",)]),
 )
 def test_origin_is_none_without_its_keys_when_it_reads_no_http(
-    extra: dict[str, Any], content_type: str | None, options: dict[str, Any]
+    extra: dict[str, Any],
+    content_type: str | None,
+    native_over_http: Any,
+    sns_topics: Any,
 ) -> None:
-    origins = Origins(**options)
-    environ = {"REQUEST_METHOD": "POST", **extra}
-    if not origins.reads_http and all(key not in environ for key in ORIGIN_KEYS):
-        assert origins.origin(environ, content_type) is None
+    origins = Origins(native_over_http=native_over_http, sns_topics=sns_topics)
+    assert not origins.reads_http
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": content_type, **extra}
+    assert origins.origin(environ, content_type) is None
 
 
 @settings(max_examples=300, deadline=None)
