@@ -85,76 +85,75 @@ def _is_test_event(payload: Any) -> bool:
 
 
 def _record(record: dict[str, Any], index: int) -> Converted:
+    """The event of ``Records[index]``: the usual case read directly (one
+    function, not two: a Python frame fewer a record); anything missing or
+    wrong raises, and the checked reading (:func:`_checked_record`) then says
+    what, naming the field."""
     try:
-        return _well_formed_record(record)
-    except (KeyError, TypeError, UnicodeDecodeError, InvalidEventError):
-        # Something is missing or wrong: the checked reading below says what,
-        # naming the field.
-        return _checked_record(record, f"Records[{index}]")
-
-
-def _well_formed_record(record: dict[str, Any]) -> Converted:
-    """The usual case, read directly; raises if anything is off."""
-    s3 = record["s3"]
-    key = s3["object"]["key"]
-    bucket_name = s3["bucket"]["name"]
-    response = record["responseElements"]
-    event_name = record["eventName"]
-    region = record["awsRegion"]
-    request_id = response["x-amz-request-id"]
-    host_id = response["x-amz-id-2"]
-    time = record.get("eventTime")
-    if not (
-        type(key) is str
-        and type(bucket_name) is str
-        and type(event_name) is str
-        and type(region) is str
-        and type(request_id) is str
-        and type(host_id) is str
-        and event_name
-        and record["eventSource"] == EVENT_SOURCE
-        and not event_name.startswith(CONFIGURATION_PREFIX)
-    ):
-        raise TypeError
-    event_type = TYPE_PREFIX + event_name
-    event_id = f"{request_id}.{host_id}"
-    subject = unquote_plus(key, errors="strict") if "%" in key or "+" in key else key
-    attributes: dict[str, Any] = {
-        "specversion": spec.SPECVERSION,
-        "type": event_type,
-        "source": (
-            _source(region, bucket_name)
-            if len(region) + len(bucket_name) <= spec.CACHED_LENGTH
-            else _source.__wrapped__(region, bucket_name)
-        ),
-        "id": event_id,
-        "subject": subject,
-    }
-    usual_time = True
-    if time is not None:
-        # Aware, or it raises; and whether ce-time may be the text as it is.
-        attributes["time"], usual_time = spec.parse_usual_timestamp("time", time)
-    attributes["datacontenttype"] = _aws.JSON
-    source = attributes["source"]
-    strings = event_type + event_id + subject + source
-    if subject and strings.isascii() and strings.isprintable():
-        # Each attribute checked once, here: non-empty printable ASCII is what
-        # spec.check_non_empty accepts at once (type, id, subject), the source
-        # was checked above (and is ASCII here) and datacontenttype is a
-        # constant. The eventTime text is kept: ce-time is written as S3 wrote
-        # it, as the receiver does. Header-plain (no space, '"' or '%': the
-        # values binary mode writes as they are; the time text in the usual
-        # spelling) is told here, once, for the writer.
-        plain = usual_time and " " not in strings and '"' not in strings and "%" not in strings
-        event = _checked(attributes, record, time, plain)
-    else:
-        del attributes["specversion"]
+        s3 = record["s3"]
+        key = s3["object"]["key"]
+        bucket_name = s3["bucket"]["name"]
+        response = record["responseElements"]
+        event_name = record["eventName"]
+        region = record["awsRegion"]
+        request_id = response["x-amz-request-id"]
+        host_id = response["x-amz-id-2"]
+        time = record.get("eventTime")
+        if not (
+            type(key) is str
+            and type(bucket_name) is str
+            and type(event_name) is str
+            and type(region) is str
+            and type(request_id) is str
+            and type(host_id) is str
+            and event_name
+            and record["eventSource"] == EVENT_SOURCE
+            # not event_name.startswith(CONFIGURATION_PREFIX), without the
+            # slow argument parsing of str.startswith (3.11)
+            and event_name[:3] != CONFIGURATION_PREFIX
+        ):
+            raise TypeError
+        event_type = TYPE_PREFIX + event_name
+        event_id = f"{request_id}.{host_id}"
+        subject = unquote_plus(key, errors="strict") if "%" in key or "+" in key else key
+        attributes: dict[str, Any] = {
+            "specversion": spec.SPECVERSION,
+            "type": event_type,
+            "source": (
+                _source(region, bucket_name)
+                if len(region) + len(bucket_name) <= spec.CACHED_LENGTH
+                else _source.__wrapped__(region, bucket_name)
+            ),
+            "id": event_id,
+            "subject": subject,
+        }
+        usual_time = True
         if time is not None:
-            attributes["time"] = time  # checked above; its text kept, as above
-        event = CloudEvent(attributes, record)  # the constructor says what is wrong
-    # The record is JSON as the Lambda runtime (or the middleware) decoded it.
-    event._received_as(encode_native(record))
-    return Converted(event, record)
+            # Aware, or it raises; and whether ce-time may be the text as it is.
+            attributes["time"], usual_time = spec.parse_usual_timestamp("time", time)
+        attributes["datacontenttype"] = _aws.JSON
+        source = attributes["source"]
+        strings = event_type + event_id + subject + source
+        if subject and strings.isascii() and strings.isprintable():
+            # Each attribute checked once, here: non-empty printable ASCII is what
+            # spec.check_non_empty accepts at once (type, id, subject), the source
+            # was checked above (and is ASCII here) and datacontenttype is a
+            # constant. The eventTime text is kept: ce-time is written as S3 wrote
+            # it, as the receiver does. Header-plain (no space, '"' or '%': the
+            # values binary mode writes as they are; the time text in the usual
+            # spelling) is told here, once, for the writer.
+            plain = usual_time and " " not in strings and '"' not in strings and "%" not in strings
+            event = _checked(attributes, record, time, plain)
+        else:
+            del attributes["specversion"]
+            if time is not None:
+                attributes["time"] = time  # checked above; its text kept, as above
+            event = CloudEvent(attributes, record)  # the constructor says what is wrong
+        # The record is JSON as the Lambda runtime (or the middleware) decoded it.
+        event._received_as(encode_native(record))
+        return Converted(event, record)
+    except (KeyError, TypeError, UnicodeDecodeError, InvalidEventError):
+        return _checked_record(record, f"Records[{index}]")
 
 
 # Sources repeat (one per bucket): those already made and checked, bounded
