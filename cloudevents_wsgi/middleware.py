@@ -344,6 +344,14 @@ class CloudEventsMiddleware:
         self.max_header_size = max_header_size
         self.methods = frozenset(m.upper() for m in methods)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass that overrides _receive (the middleware less Dapr's
+        # answer) had it run for every request, by the class's own __call__:
+        # it still does, and the class itself keeps its one frame.
+        if cls._receive is not _OWN_RECEIVE and cls.__call__ is _OWN_CALL:
+            type.__setattr__(cls, "__call__", _call_through_receive)
+
     def __call__(
         self,
         environ: WSGIEnvironment,
@@ -458,8 +466,11 @@ class CloudEventsMiddleware:
 
     def _receive(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The middleware's answer with Dapr's decided: what
-        :mod:`cloudevents_wsgi.dapr` hands a request on to."""
-        return self(environ, start_response, True)
+        :mod:`cloudevents_wsgi.dapr` hands a request on to. The class's own
+        ``__call__`` (``_OWN_CALL``), never ``self(...)``: a subclass's
+        ``__call__`` (or one patched on the class) ran once, as the server
+        called it, and takes the two WSGI arguments only."""
+        return _OWN_CALL(self, environ, start_response, True)
 
     def deliver(self, environ: WSGIEnvironment) -> Response:
         """The whole answer (:class:`~cloudevents_wsgi._wsgi.Response`) to a
@@ -695,6 +706,27 @@ class CloudEventsMiddleware:
         """The app gets the request as it came, its body readable again."""
         environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)
+
+
+# The class's own __call__ and _receive, as defined here: what _receive runs
+# (Dapr's decided), and what tells a subclass's own _receive.
+_OWN_CALL: Final = CloudEventsMiddleware.__call__
+_OWN_RECEIVE: Final = CloudEventsMiddleware._receive
+
+
+def _call_through_receive(
+    self: CloudEventsMiddleware,
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    _dapr_decided: bool = False,
+) -> Iterable[bytes]:
+    """``__call__`` of a subclass with its own ``_receive``: Dapr's answer,
+    or the subclass's ``_receive`` (as the class's ``__call__`` once was)."""
+    if self.dapr and not _dapr_decided:
+        from .dapr import answer as dapr_answer
+
+        return dapr_answer(self, environ, start_response)
+    return self._receive(environ, start_response)
 
 
 # The adapter a provider's own header announces.
