@@ -151,11 +151,12 @@ def run_one(
     :class:`LambdaDelivery` if it has one; re-raises what the app raised.
     Raises :class:`InvalidEventError` when the event cannot be written into
     the environ (the app is not called)."""
-    env = middleware._event_environ(environ, item, content_mode, adapter=adapter)
-    response, exc_info = run_event(middleware.app, env, item.record_id)
+    env = middleware._event_environ(environ, item, content_mode, None, adapter)
+    event, _, record_id = item  # once: a named tuple's fields are looked up unspecialised
+    response, exc_info = run_event(middleware.app, env, record_id)
     delivery: LambdaDelivery | None = environ.get(keys.LAMBDA_DELIVERY)
     if delivery is not None:
-        delivery.report(EventResult(0, item.event, response.code, exc_info, item.record_id))
+        delivery.report(EventResult(0, event, response.code, exc_info, record_id))
     if exc_info is not None:
         raise exc_info[1].with_traceback(exc_info[2])
     return response
