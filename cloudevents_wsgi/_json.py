@@ -167,8 +167,17 @@ def check_depth(field: str, body: bytes, limit: int = MAX_DEPTH) -> None:
     Exact on valid JSON; on invalid JSON it never costs more than linear time
     (and the parse that follows refuses the text anyway).
     """
-    if body.count(b"[") + body.count(b"{") > limit and json_depth_over(body, limit):
+    # Few brackets cannot nest too deep: counted first for a small body, where
+    # it spares the scan. A large one goes straight to the scan, which counts
+    # the brackets it keeps (a third of the time of counting them in the body).
+    if (len(body) > _COUNT_FIRST_MAX or body.count(b"[") + body.count(b"{") > limit) and (
+        json_depth_over(body, limit)
+    ):
         raise InvalidEventError(field, f"nests JSON deeper than {limit} levels")
+
+
+# Bytes: bodies up to this size have their brackets counted before the scan.
+_COUNT_FIRST_MAX: Final = 64 * 1024
 
 
 def json_depth_over(body: bytes, limit: int) -> bool:
@@ -190,8 +199,16 @@ def json_depth_over(body: bytes, limit: int) -> bool:
     # Keep quotes and brackets only ('{}' as '[]'). Two adjacent quotes enclose
     # an empty string or an empty gap between strings: dropping them changes
     # nothing else, and leaves the few strings that hold brackets to split off.
-    text = body.translate(_BRACKETS, _NOT_STRUCTURE).replace(b'""', b"")
-    brackets = b"".join(text.split(b'"')[::2]) if b'"' in text else text
+    text = body.translate(_BRACKETS, _NOT_STRUCTURE)
+    if text.count(b'"') == 2 * text.count(b'""'):
+        # Every quote is in such a pair (the usual case: no string holds a
+        # bracket): what the replace below would leave is the text less its
+        # quotes, deleted in one pass (the replace of a pair a string costs
+        # twice the time of the three passes here, measured).
+        brackets = text.translate(None, b'"')
+    else:
+        text = text.replace(b'""', b"")
+        brackets = b"".join(text.split(b'"')[::2]) if b'"' in text else text
     for level in range(limit):
         if brackets.count(b"[") <= limit - level:
             return False

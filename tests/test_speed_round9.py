@@ -377,3 +377,57 @@ def test_a_dapr_middleware_hands_plain_requests_on_without_looping() -> None:
     }
     body = b"".join(middleware._receive(environ, lambda status, headers: None))
     assert body == b"event d-1"
+
+
+# -- the depth check's quote pairs and large bodies ------------------------------------
+
+from cloudevents_wsgi import _json  # noqa: E402
+from cloudevents_wsgi.errors import InvalidEventError  # noqa: E402
+
+
+def _previous_json_depth_over(body: bytes, limit: int) -> bool:
+    """_json.json_depth_over as it was before this round (f184141)."""
+    if b"\\" in body:
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    text = body.translate(_json._BRACKETS, _json._NOT_STRUCTURE).replace(b'""', b"")
+    brackets = b"".join(text.split(b'"')[::2]) if b'"' in text else text
+    for level in range(limit):
+        if brackets.count(b"[") <= limit - level:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
+
+
+_PIECES = st.sampled_from(['"', '""', "[", "]", "{", "}", "\\", '\\"', "\\\\", "a", ",", ":", " "])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=40), limit=st.integers(min_value=1, max_value=6))
+def test_json_depth_over_answers_as_before_on_any_text(pieces: list[str], limit: int) -> None:
+    body = "".join(pieces).encode()
+    assert _json.json_depth_over(body, limit) == _previous_json_depth_over(body, limit)
+
+
+@pytest.mark.parametrize("padding", [0, 70 * 1024])
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ('{"a": [[["x"]]]}', True),
+        ('{"a": "[[[[", "b": [1]}', False),
+        ('["]]]]", [[1]]]', False),
+        ('{"a": {"b": {"c": {}}}}', True),
+        ('"[[[["', False),
+    ],
+)
+def test_check_depth_refuses_as_before_below_and_above_the_count_first_size(
+    text: str, deep: bool, padding: int
+) -> None:
+    # Above _COUNT_FIRST_MAX the bracket count is skipped: the scan alone decides.
+    body = text.encode() + b" " * padding  # trailing whitespace: the same JSON
+    assert (len(body) > _json._COUNT_FIRST_MAX) == bool(padding)
+    if deep:
+        with pytest.raises(InvalidEventError):
+            _json.check_depth("body", body, 3)
+    else:
+        _json.check_depth("body", body, 3)
+    assert _json.json_depth_over(body, 3) is deep
