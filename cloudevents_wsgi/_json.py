@@ -169,10 +169,12 @@ def check_depth(field: str, body: bytes, limit: int = MAX_DEPTH) -> None:
     """
     # Few brackets cannot nest too deep: counted first for a small body, where
     # it spares the scan. A large one goes straight to the scan, which counts
-    # the brackets it keeps (a third of the time of counting them in the body).
-    if (len(body) > _COUNT_FIRST_MAX or body.count(b"[") + body.count(b"{") > limit) and (
-        json_depth_over(body, limit)
-    ):
+    # the brackets it keeps (a third of the time of counting them in the body)
+    # when the limit is positive: for 0 its loop never runs, and a body
+    # with no opening bracket must still pass on the count alone.
+    if (
+        (limit > 0 and len(body) > _COUNT_FIRST_MAX) or body.count(b"[") + body.count(b"{") > limit
+    ) and json_depth_over(body, limit):
         raise InvalidEventError(field, f"nests JSON deeper than {limit} levels")
 
 
