@@ -37,12 +37,12 @@ from cloudevents_wsgi import environ as keys
 from cloudevents_wsgi import middleware as middleware_module
 from cloudevents_wsgi.adapters import _aws, aws_s3
 from cloudevents_wsgi.aws_lambda import http, http_apigw_v2
-from cloudevents_wsgi.aws_lambda.options import DEFAULT_TEXT_TYPES, Options
 from cloudevents_wsgi.delivery import LambdaDelivery
 from cloudevents_wsgi.origins import ORIGIN_KEYS, Origins
 
 from .builders import http_api_event
 from .conftest import fixture_paths, load_fixture
+from .test_speed_round9 import _options
 
 _EVENT = b'{"specversion":"1.0","id":"r10-1","source":"/s","type":"t"}'
 _BAD_EVENT = b'{"specversion":"1.0","id":"r10-2","source":"/s"}'
@@ -321,16 +321,7 @@ def test_reads_http_flipped_after_construction_is_read_per_request(flip: bool) -
 
 
 def test_respond_answers_the_same_with_read_and_write_by_keyword_or_position() -> None:
-    options = Options(
-        deadline_margin_ms=1000,
-        websocket_path="/websocket",
-        authorizer_path=None,
-        event_path="/events",
-        routes=None,
-        text_types=DEFAULT_TEXT_TYPES,
-        server_name="localhost",
-        report_batch_item_failures=True,
-    )
+    options = _options()
     middleware = CloudEventsMiddleware(_app)
     for body, content_type in (
         (b"{}", "application/json"),
