@@ -224,6 +224,8 @@ def test_a_bytes_content_type_still_goes_to_content_mode() -> None:
 
 # -- one frame for a request that is no event ------------------------------------------
 
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from unittest import mock  # noqa: E402
 
 from hypothesis import given, settings  # noqa: E402
@@ -254,6 +256,21 @@ _OPTIONS = st.fixed_dictionaries(
         "sns_topics": st.sampled_from([None, ("arn:aws:sns:*",)]),
     }
 )
+
+
+@contextmanager
+def origin_answers() -> Iterator[list[Any]]:
+    """The answers of ``Origins.origin``, in order, while the block runs."""
+    asked: list[Any] = []
+    real = Origins.origin
+
+    def spy(self: Origins, environ: Any, content_type: Any) -> Any:
+        answer = real(self, environ, content_type)
+        asked.append(answer)
+        return answer
+
+    with mock.patch.object(Origins, "origin", spy):
+        yield asked
 
 
 _OTHER_KEYS = st.sampled_from(
@@ -305,15 +322,7 @@ def test_the_middleware_asks_origin_exactly_when_it_could_say_other_than_none(
     if content_type is not None:
         environ["CONTENT_TYPE"] = content_type
     environ.pop("HTTP_CE_ID", None)  # no ce-specversion: never a binary event here
-    asked: list[Any] = []
-    real = Origins.origin
-
-    def spy(self: Origins, env: Any, ct: Any) -> Any:
-        answer = real(self, env, ct)
-        asked.append(answer)
-        return answer
-
-    with mock.patch.object(Origins, "origin", spy):
+    with origin_answers() as asked:
         try:
             middleware(dict(environ), lambda *a: None)
         except Exception:
