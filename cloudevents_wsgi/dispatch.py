@@ -146,12 +146,14 @@ def run_one(
     item: Converted,
     content_mode: str,
     adapter: str | None = None,
+    clean: bool = False,
 ) -> Response:
     """The app's whole answer to one event, reported to the environ's
     :class:`LambdaDelivery` if it has one; re-raises what the app raised.
     Raises :class:`InvalidEventError` when the event cannot be written into
-    the environ (the app is not called)."""
-    env = middleware._event_environ(environ, item, content_mode, None, adapter)
+    the environ (the app is not called). ``clean`` as for
+    :meth:`CloudEventsMiddleware.deliver`."""
+    env = middleware._event_environ(environ, item, content_mode, None, adapter, clean)
     event, _, record_id = item  # once: a named tuple's fields are looked up unspecialised
     response, exc_info = run_event(middleware.app, env, record_id)
     delivery: LambdaDelivery | None = environ.get(keys.LAMBDA_DELIVERY)

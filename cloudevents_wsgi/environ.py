@@ -169,6 +169,13 @@ def request_message(environ: Mapping[str, Any]) -> Message:
         # Looked up by plain str only: a subclass's __eq__ and __hash__ may
         # find another request's Message, and a list has no hash.
         return Message(method, path, request_headers(environ))
+    return headerless_message(method, path, content_type)
+
+
+def headerless_message(method: str, path: str, content_type: str | None) -> Message:
+    """:func:`request_message` of a request whose environ holds no header key
+    but ``CONTENT_TYPE`` (all three arguments plain ``str``, or no type): one
+    remembered :class:`Message` per (method, path, type)."""
     key = (method, path, content_type)
     message = _HEADERLESS.get(key)
     if message is None:
@@ -211,7 +218,9 @@ def _clear_event_keys(environ: dict[str, Any]) -> None:
     environ.pop("HTTP_CONTENT_TYPE", None)
 
 
-def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None = None) -> None:
+def write_binary(
+    environ: dict[str, Any], event: CloudEvent, body: bytes | None = None, clean: bool = False
+) -> None:
     """Put ``event`` into ``environ`` in binary content mode, or in structured
     mode where binary mode cannot carry it as it is (JSON data without a
     ``datacontenttype``, data that is itself a CloudEvent...: see
@@ -219,14 +228,20 @@ def write_binary(environ: dict[str, Any], event: CloudEvent, body: bytes | None 
     same event, data type included.
 
     ``body`` is the data already serialised (a binary-mode request's own body,
-    kept byte for byte); by default it is written from the event.
+    kept byte for byte); by default it is written from the event. ``clean``:
+    the environ holds no ``HTTP_*`` key and no CloudEvents key (the Lambda
+    shim's own ``POST`` of a native event), so only ``CONTENT_TYPE`` is
+    cleared, without looking at every key.
     """
     if body is None:
         body = binary_data(event, event._data_json)
         if body is None:
             write_structured(environ, event)
             return
-    _clear_event_keys(environ)
+    if clean:
+        environ.pop("CONTENT_TYPE", None)
+    else:
+        _clear_event_keys(environ)
     content_type = event._attributes.get("datacontenttype")
     if content_type is not None:
         environ["CONTENT_TYPE"] = content_type

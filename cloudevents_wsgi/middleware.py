@@ -472,7 +472,7 @@ class CloudEventsMiddleware:
         called it, and takes the two WSGI arguments only."""
         return _OWN_CALL(self, environ, start_response, True)
 
-    def deliver(self, environ: WSGIEnvironment) -> Response:
+    def deliver(self, environ: WSGIEnvironment, clean: bool = False) -> Response:
         """The whole answer (:class:`~cloudevents_wsgi._wsgi.Response`) to a
         request the Lambda shim made from a native event: ``environ`` holds a
         :class:`~cloudevents_wsgi.delivery.LambdaDelivery` with the payload,
@@ -480,6 +480,11 @@ class CloudEventsMiddleware:
         collecting its answer, less the WSGI round trip and the checks that
         tell a CloudEvents request from others (the shim knows which it made).
         Raises what the app raised, as :func:`~cloudevents_wsgi._wsgi.run` does.
+
+        ``clean``: ``environ`` holds exactly the keys of the shim's own
+        ``POST`` (:func:`cloudevents_wsgi.aws_lambda.native.post_environ` and
+        the delivery): no header key but ``CONTENT_TYPE``, no CloudEvents key.
+        Its request is then told without looking at every key.
         """
         delivery = environ.get(keys.LAMBDA_DELIVERY)
         if not isinstance(delivery, LambdaDelivery) or not delivery.has_payload:
@@ -487,7 +492,13 @@ class CloudEventsMiddleware:
         if environ.get("REQUEST_METHOD", "GET") not in self.methods or keys.CONTENT_MODE in environ:
             return run(self.app, environ)  # what __call__ does: passed on untouched
         payload = delivery.payload
-        message = keys.request_message(environ)
+        message = (
+            keys.headerless_message(
+                environ["REQUEST_METHOD"], environ["PATH_INFO"], environ["CONTENT_TYPE"]
+            )
+            if clean
+            else keys.request_message(environ)
+        )
         try:
             if find_adapter is None:
                 _import_detect()
@@ -508,7 +519,7 @@ class CloudEventsMiddleware:
             first = items[0] if len(items) == 1 else None
             if isinstance(first, Converted):
                 # One event (an S3 notification...): its answer is the answer.
-                return run_one(self, environ, first, NATIVE, name)
+                return run_one(self, environ, first, NATIVE, name, clean)
             environ = dict(environ)
             if name is not None:
                 environ[keys.ADAPTER] = name
@@ -570,9 +581,11 @@ class CloudEventsMiddleware:
         content_mode: str,
         body: bytes | None = None,
         adapter: str | None = None,
+        clean: bool = False,
     ) -> dict[str, Any]:
         """A copy of ``environ`` holding one event in the configured form
-        (and the name of the ``adapter`` that made it, if given)."""
+        (and the name of the ``adapter`` that made it, if given); ``clean`` as
+        for :func:`~cloudevents_wsgi.environ.write_binary`."""
         # Unpacked once: CPython 3.11 looks a named tuple's fields up
         # unspecialised, each time (measured).
         event, native, record_id = item
@@ -582,7 +595,7 @@ class CloudEventsMiddleware:
         if self.mode == BINARY:
             # Structured where binary cannot carry the event as it is (data
             # that is itself a CloudEvent, JSON data without a type...).
-            keys.write_binary(env, event, body)
+            keys.write_binary(env, event, body, clean)
         else:
             keys.write_structured(env, event)
         env[keys.CONTENT_MODE] = content_mode
