@@ -153,7 +153,11 @@ def run_one(
     Raises :class:`InvalidEventError` when the event cannot be written into
     the environ (the app is not called). ``clean`` as for
     :meth:`CloudEventsMiddleware.deliver`."""
-    env = middleware._event_environ(environ, item, content_mode, None, adapter, clean)
+    env = (
+        middleware._event_environ(environ, item, content_mode, None, adapter, True)
+        if clean
+        else middleware._event_environ(environ, item, content_mode, None, adapter)
+    )
     event, _, record_id = item  # once: a named tuple's fields are looked up unspecialised
     response, exc_info = run_event(middleware.app, env, record_id)
     delivery: LambdaDelivery | None = environ.get(keys.LAMBDA_DELIVERY)

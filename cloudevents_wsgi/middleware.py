@@ -595,7 +595,10 @@ class CloudEventsMiddleware:
         if self.mode == BINARY:
             # Structured where binary cannot carry the event as it is (data
             # that is itself a CloudEvent, JSON data without a type...).
-            keys.write_binary(env, event, body, clean)
+            if clean:
+                keys.write_binary(env, event, body, True)
+            else:
+                keys.write_binary(env, event, body)  # as before, for any write_binary
         else:
             keys.write_structured(env, event)
         env[keys.CONTENT_MODE] = content_mode
@@ -728,6 +731,23 @@ class CloudEventsMiddleware:
 # (Dapr's decided), and what tells a subclass's own _receive.
 _OWN_CALL: Final = CloudEventsMiddleware.__call__
 _OWN_RECEIVE: Final = CloudEventsMiddleware._receive
+# What takes deliver's clean, as defined here.
+_OWN_DELIVER: Final = CloudEventsMiddleware.deliver
+_OWN_EVENT_ENVIRON: Final = CloudEventsMiddleware._event_environ
+_OWN_WRITE_BINARY: Final = keys.write_binary
+
+
+def takes_clean_delivery(app: object) -> bool:
+    """Whether ``app`` is this class itself, with the ``deliver``,
+    ``_event_environ`` and ``environ.write_binary`` defined here, which take
+    ``clean``: a subclass's, or one replaced (a test's spy), may take the
+    arguments they took before it."""
+    return (
+        type(app) is CloudEventsMiddleware
+        and CloudEventsMiddleware.deliver is _OWN_DELIVER
+        and CloudEventsMiddleware._event_environ is _OWN_EVENT_ENVIRON
+        and keys.write_binary is _OWN_WRITE_BINARY
+    )
 
 
 def _call_through_receive(

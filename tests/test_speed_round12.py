@@ -35,6 +35,11 @@ from .test_speed_round9 import _options
 _ORIGINAL_DELIVER = CloudEventsMiddleware.deliver
 
 
+def _exactly_the_class(app: object) -> bool:
+    """takes_clean_delivery, but for the deliver replaced by a test's spy."""
+    return type(app) is CloudEventsMiddleware
+
+
 def _sample_paths() -> list[Any]:
     """Every sample event of ../shared (each kind of every provider), or a
     skipping placeholder when it is absent."""
@@ -80,6 +85,9 @@ def _outcome(event: Any, clean_allowed: bool, monkeypatch: pytest.MonkeyPatch) -
     logger = logging.getLogger("cloudevents_wsgi")
     keep = Keep(logging.DEBUG)
     logger.addHandler(keep)
+    # The spy forwards clean: the shim may tell it as it tells the class's own
+    # deliver (takes_clean_delivery refuses any replaced deliver).
+    monkeypatch.setattr(native, "takes_clean_delivery", _exactly_the_class)
     monkeypatch.setattr(CloudEventsMiddleware, "deliver", deliver)
     try:
         try:
@@ -226,6 +234,7 @@ def deliveries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         calls.append(clean)
         return _ORIGINAL_DELIVER(self, environ, clean)
 
+    monkeypatch.setattr(native, "takes_clean_delivery", _exactly_the_class)
     monkeypatch.setattr(CloudEventsMiddleware, "deliver", deliver)
     yield calls
 
@@ -253,3 +262,28 @@ def test_the_shims_own_middleware_is_told_its_environ_is_clean(deliveries: list[
     )
     assert response.code == 200
     assert deliveries == [True]
+
+
+def test_only_the_class_as_defined_takes_the_clean_delivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cloudevents_wsgi import environ as keys
+    from cloudevents_wsgi.middleware import takes_clean_delivery
+
+    class Mine(CloudEventsMiddleware):
+        pass
+
+    app = CloudEventsMiddleware(Recorder())
+    assert takes_clean_delivery(app)
+    assert not takes_clean_delivery(Mine(Recorder()))
+    assert not takes_clean_delivery(Recorder())
+    for owner, name in (
+        (CloudEventsMiddleware, "deliver"),
+        (CloudEventsMiddleware, "_event_environ"),
+        (keys, "write_binary"),
+    ):
+        original = getattr(owner, name)
+        with monkeypatch.context() as patch:
+            patch.setattr(owner, name, lambda *args, f=original: f(*args))
+            assert not takes_clean_delivery(app), name
+        assert takes_clean_delivery(app)

@@ -31,7 +31,7 @@ from .._wsgi import Response, run
 from ..delivery import EventResult, LambdaDelivery
 from ..environ import LAMBDA_DELIVERY
 from ..errors import log_safe
-from ..middleware import CloudEventsMiddleware
+from ..middleware import CloudEventsMiddleware, takes_clean_delivery
 from . import batch, http
 from .errors import BatchFailedError, EventFailedError
 from .options import Options
@@ -237,9 +237,9 @@ def post(
         environ.update(extra)
     if not body and isinstance(app, CloudEventsMiddleware):
         # The shim's own middleware: no WSGI round trip. With no extra key the
-        # environ is post_environ's alone: deliver's ``clean``, told only to the
-        # class's own deliver (a subclass's may take the environ alone).
-        if not extra and type(app) is CloudEventsMiddleware:
+        # environ is post_environ's alone: deliver's ``clean``, where the path
+        # is a plain str (a subclass may hash and compare otherwise).
+        if not extra and type(options.event_path) is str and takes_clean_delivery(app):
             return app.deliver(environ, True)
         return app.deliver(environ)
     return run(app, environ)
