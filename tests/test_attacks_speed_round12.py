@@ -37,6 +37,7 @@ from cloudevents_wsgi.delivery import LambdaDelivery
 from cloudevents_wsgi.environ import LAMBDA_DELIVERY, request_message, write_binary
 
 from .conftest import FIXTURES, fixture_paths, load_fixture
+from .test_attacks_speed_linear import s3_record as linear_s3_record
 from .test_linear_time import FRESH, assert_linear
 
 _ORIGINAL_DELIVER = CloudEventsMiddleware.deliver
@@ -293,15 +294,8 @@ def test_the_samples_take_the_clean_delivery() -> None:
 
 
 def s3_record(key: str = "k", **fields: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2024-01-01T00:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "responseElements": {"x-amz-request-id": "R", "x-amz-id-2": "H"},
-        "s3": {"bucket": {"name": "b"}, "object": {"key": key, "size": 1}},
-    }
+    """The linear-time tests' S3 record, ``fields`` set (``None``: removed)."""
+    record = linear_s3_record(key)
     for name, value in fields.items():
         if value is None:
             record.pop(name, None)

@@ -30,6 +30,7 @@ from cloudevents_wsgi.environ import (
 from .builders import http_api_event
 from .conftest import fixture_paths, load_fixture
 from .lambda_apps import CONTEXT, Recorder
+from .test_attacks_speed_linear import s3_record
 from .test_speed_round9 import _options
 
 _ORIGINAL_DELIVER = CloudEventsMiddleware.deliver
@@ -119,15 +120,7 @@ def test_the_clean_delivery_gives_what_the_full_scans_gave_on_every_sample(
 def test_an_s3_notification_takes_the_clean_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
     # Without ../shared too: the comparison above would be empty if no sample
     # ever took the clean way.
-    record = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2024-01-01T00:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "responseElements": {"x-amz-request-id": "R", "x-amz-id-2": "H"},
-        "s3": {"bucket": {"name": "b"}, "object": {"key": "New+File%21.jpg", "size": 1}},
-    }
+    record = s3_record("New+File%21.jpg")
     short = _outcome({"Records": [record]}, True, monkeypatch)
     long = _outcome({"Records": [record]}, False, monkeypatch)
     assert short[3] == [True]
@@ -199,15 +192,7 @@ def test_write_binary_clean_writes_what_the_scan_wrote(event: CloudEvent) -> Non
 
 
 def _s3_notification() -> dict[str, Any]:
-    record = {
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2024-01-01T00:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "responseElements": {"x-amz-request-id": "R", "x-amz-id-2": "H"},
-        "s3": {"bucket": {"name": "b"}, "object": {"key": "k", "size": 1}},
-    }
-    return {"Records": [record]}
+    return {"Records": [s3_record("k")]}
 
 
 def test_a_subclass_deliver_that_takes_the_environ_alone_still_gets_the_shims_post() -> None:
