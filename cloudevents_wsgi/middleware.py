@@ -492,11 +492,13 @@ class CloudEventsMiddleware:
         if environ.get("REQUEST_METHOD", "GET") not in self.methods or keys.CONTENT_MODE in environ:
             return run(self.app, environ)  # what __call__ does: passed on untouched
         payload = delivery.payload
+        # Each shortcut of clean only where the function it passes over, or
+        # is handed on to, is the package's own (not a replacement, a spy).
         message = (
             keys.headerless_message(
                 environ["REQUEST_METHOD"], environ["PATH_INFO"], environ["CONTENT_TYPE"]
             )
-            if clean
+            if clean and keys.request_message is _OWN_REQUEST_MESSAGE
             else keys.request_message(environ)
         )
         try:
@@ -519,7 +521,9 @@ class CloudEventsMiddleware:
             first = items[0] if len(items) == 1 else None
             if isinstance(first, Converted):
                 # One event (an S3 notification...): its answer is the answer.
-                return run_one(self, environ, first, NATIVE, name, clean)
+                if clean and run_one is _OWN_RUN_ONE:
+                    return run_one(self, environ, first, NATIVE, name, True)
+                return run_one(self, environ, first, NATIVE, name)
             environ = dict(environ)
             if name is not None:
                 environ[keys.ADAPTER] = name
@@ -595,7 +599,7 @@ class CloudEventsMiddleware:
         if self.mode == BINARY:
             # Structured where binary cannot carry the event as it is (data
             # that is itself a CloudEvent, JSON data without a type...).
-            if clean:
+            if clean and keys.write_binary is _OWN_WRITE_BINARY:
                 keys.write_binary(env, event, body, True)
             else:
                 keys.write_binary(env, event, body)  # as before, for any write_binary
@@ -731,22 +735,29 @@ class CloudEventsMiddleware:
 # (Dapr's decided), and what tells a subclass's own _receive.
 _OWN_CALL: Final = CloudEventsMiddleware.__call__
 _OWN_RECEIVE: Final = CloudEventsMiddleware._receive
-# What takes deliver's clean, as defined here.
+# What takes deliver's clean, or is passed over by it, as defined here.
 _OWN_DELIVER: Final = CloudEventsMiddleware.deliver
 _OWN_EVENT_ENVIRON: Final = CloudEventsMiddleware._event_environ
+_OWN_REQUEST_MESSAGE: Final = keys.request_message
+_OWN_RUN_ONE: Final = run_one
 _OWN_WRITE_BINARY: Final = keys.write_binary
 
 
 def takes_clean_delivery(app: object) -> bool:
-    """Whether ``app`` is this class itself, with the ``deliver``,
-    ``_event_environ`` and ``environ.write_binary`` defined here, which take
-    ``clean``: a subclass's, or one replaced (a test's spy), may take the
-    arguments they took before it."""
+    """Whether ``app`` is this class itself, with the ``deliver`` and
+    ``_event_environ`` defined here (on the class and the instance), which
+    take ``clean``: a subclass's, or one replaced (a test's spy), may take
+    the arguments they took before it. The module functions clean hands on
+    to or passes over (``run_one``, ``environ.write_binary``,
+    ``environ.request_message``) are checked where they are called."""
+    if type(app) is not CloudEventsMiddleware:
+        return False
+    own = app.__dict__
     return (
-        type(app) is CloudEventsMiddleware
-        and CloudEventsMiddleware.deliver is _OWN_DELIVER
+        CloudEventsMiddleware.deliver is _OWN_DELIVER
         and CloudEventsMiddleware._event_environ is _OWN_EVENT_ENVIRON
-        and keys.write_binary is _OWN_WRITE_BINARY
+        and "deliver" not in own
+        and "_event_environ" not in own
     )
 
 

@@ -265,10 +265,23 @@ def test_only_the_class_as_defined_takes_the_clean_delivery(
     for owner, name in (
         (CloudEventsMiddleware, "deliver"),
         (CloudEventsMiddleware, "_event_environ"),
-        (keys, "write_binary"),
+        (app, "deliver"),
+        (app, "_event_environ"),
     ):
         original = getattr(owner, name)
         with monkeypatch.context() as patch:
             patch.setattr(owner, name, lambda *args, f=original: f(*args))
-            assert not takes_clean_delivery(app), name
+            assert not takes_clean_delivery(app), (owner, name)
         assert takes_clean_delivery(app)
+    # The module functions are checked where they are called: replaced, the
+    # replacement is called with the arguments it always took.
+    calls: list[int] = []
+
+    def old_write_binary(environ: Any, event: CloudEvent, body: Any = None) -> None:
+        calls.append(1)
+        write_binary(environ, event, body)
+
+    monkeypatch.setattr(keys, "write_binary", old_write_binary)
+    assert takes_clean_delivery(app)
+    response = native.post(app, _options(), LambdaDelivery(_s3_notification()), CONTEXT)
+    assert response.code == 200 and calls == [1]

@@ -238,8 +238,14 @@ def post(
     if not body and isinstance(app, CloudEventsMiddleware):
         # The shim's own middleware: no WSGI round trip. With no extra key the
         # environ is post_environ's alone: deliver's ``clean``, where the path
-        # is a plain str (a subclass may hash and compare otherwise).
-        if not extra and type(options.event_path) is str and takes_clean_delivery(app):
+        # and type are plain str (a subclass may hash and compare otherwise,
+        # and must not be remembered for later requests).
+        if (
+            not extra
+            and type(options.event_path) is str
+            and type(content_type) is str
+            and takes_clean_delivery(app)
+        ):
             return app.deliver(environ, True)
         return app.deliver(environ)
     return run(app, environ)
